@@ -1,0 +1,48 @@
+# Member Center. `make run` serves the site with demo data; `make test` runs the whole suite.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test test-fast bench setup migrate demo lint messages clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py serve --addr $(HOST)
+
+test: setup
+	TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	TESTING=1 $(BIN)/python -m pytest -m "not browser" -x $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/bench_import.py $(BENCH_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: setup
+	$(BIN)/python manage.py makemessages -l id -l en --ignore=.venv --ignore=var --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var .venv

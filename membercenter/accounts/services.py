@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from importlib import import_module
+
+from django.conf import settings
+
+from membercenter.accounts.models import MemberSession, NewsletterList, NewsletterSubscription, User
+from membercenter.accounts.tokens import verification_token
+from membercenter.catalog.models import Region
+from membercenter.notifications.services import email_enqueue
+
+
+def member_sign_up(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    region: Region,
+    phone: str,
+    language: str,
+    newsletters: list[NewsletterList],
+    accept_reward_terms: bool,
+) -> User:
+    now = timezone.now()
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            region=region,
+            phone=phone,
+            language=language,
+            privacy_accepted_at=now,
+            reward_terms_accepted_at=now if accept_reward_terms else None,
+        )
+        newsletters_set(user=user, newsletters=newsletters)
+        verification_email_send(user=user)
+    return user
+
+
+def verification_email_send(*, user: User) -> None:
+    link = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
+    email_enqueue(
+        template="verify_email",
+        to=user.email,
+        user=user,
+        language=user.language,
+        context={"user": user, "link": link, "hours": settings.EMAIL_VERIFICATION_MAX_AGE // 3600},
+    )
+
+
+def email_verify(*, user: User) -> bool:
+    """Mark the email verified; False when it already was (the link is spent)."""
+    updated = User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=timezone.now())
+    return bool(updated)
+
+
+def profile_update(*, user: User, first_name: str, last_name: str, region: Region, phone: str, language: str) -> User:
+    user.first_name, user.last_name, user.region, user.phone, user.language = (
+        first_name,
+        last_name,
+        region,
+        phone,
+        language,
+    )
+    user.save(update_fields=["first_name", "last_name", "region", "phone", "language"])
+    return user
+
+
+def newsletters_set(*, user: User, newsletters: list[NewsletterList]) -> None:
+    wanted = {n.pk for n in newsletters}
+    with transaction.atomic():
+        NewsletterSubscription.objects.filter(user=user).exclude(newsletter_id__in=wanted).delete()
+        have = set(NewsletterSubscription.objects.filter(user=user).values_list("newsletter_id", flat=True))
+        NewsletterSubscription.objects.bulk_create(
+            [NewsletterSubscription(user=user, newsletter_id=pk) for pk in wanted - have]
+        )
+
+
+def _session_store(session_key: str) -> SessionBase:
+    engine = import_module(settings.SESSION_ENGINE)
+    return engine.SessionStore(session_key=session_key)
+
+
+def session_touch(*, user: User, session_key: str, ip_address: str | None, user_agent: str) -> None:
+    now = timezone.now()
+    updated = MemberSession.objects.filter(session_key=session_key, user=user).update(
+        last_activity=now, ip_address=ip_address, user_agent=user_agent[:300]
+    )
+    if not updated:
+        MemberSession.objects.update_or_create(
+            session_key=session_key,
+            defaults={"user": user, "ip_address": ip_address, "user_agent": user_agent[:300], "last_activity": now},
+        )
+
+
+def session_end(*, user: User, session_key: str) -> bool:
+    """End one of the member's own sessions; False when it is not theirs."""
+    row = MemberSession.objects.filter(user=user, session_key=session_key).first()
+    if row is None:
+        return False
+    _session_store(session_key).delete()
+    row.delete()
+    return True
+
+
+def sessions_end_all(*, user: User, except_key: str | None = None) -> int:
+    ended = 0
+    for key in MemberSession.objects.filter(user=user).exclude(session_key=except_key or "").values_list(
+        "session_key", flat=True
+    ):
+        ended += session_end(user=user, session_key=key)
+    return ended
+
+
+def session_forget(*, session_key: str) -> None:
+    """Drop the Login Management row of a session that is logging out."""
+    MemberSession.objects.filter(session_key=session_key).delete()
+
+
+def language_set(*, user: User, language: str) -> None:
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language, gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage
+
+from membercenter.accounts import forms, selectors, services
+from membercenter.accounts.middleware import client_ip
+from membercenter.accounts.tokens import verification_user
+from membercenter.lib.views import rate_limited
+
+
+def _captcha_form(form_class: type, request: HttpRequest, **kwargs: object):  # noqa: ANN202
+    """Bind the form; the "new question" button re-renders it without validating."""
+    form = form_class(request.POST or None, request.FILES or None, **kwargs) if request.method == "POST" else form_class(**kwargs)
+    refresh = request.method == "POST" and "new_captcha" in request.POST
+    return form, refresh
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:overview")
+    form, refresh = _captcha_form(forms.SignUpForm, request, initial={"region": selectors.default_region()})
+    if request.method == "POST" and not refresh and form.is_valid():
+        data = form.cleaned_data
+        user = services.member_sign_up(
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            region=data["region"],
+            phone=data["phone"],
+            language=request.LANGUAGE_CODE,
+            newsletters=list(data["newsletters"]),
+            accept_reward_terms=data["accept_reward_terms"],
+        )
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        return redirect("accounts:verify_sent")
+    return render(request, "accounts/signup.html", {"form": form.with_new_captcha()})
+
+
+@login_required
+def verify_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/verify_sent.html")
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    user = verification_user(token)
+    if user is None:
+        return render(request, "accounts/verify_failed.html", status=400)
+    if services.email_verify(user=user):
+        messages.success(request, _("Thank you, your email address is verified."))
+    else:
+        messages.info(request, _("Your email address was already verified."))
+    return redirect("accounts:overview" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+def verify_resend(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified:
+        messages.info(request, _("Your email address was already verified."))
+    elif get_usage(request, group="verify-resend", key="user", rate="5/h", increment=True)["should_limit"]:
+        return rate_limited(request)
+    else:
+        services.verification_email_send(user=request.user)
+        messages.success(request, _("We sent a new verification link to %(email)s.") % {"email": request.user.email})
+    return redirect("accounts:overview")
+
+
+def _login_limited(request: HttpRequest, email: str, increment: bool) -> bool:
+    by_ip = get_usage(
+        request, group="login-ip", key=lambda g, r: client_ip(r) or "", rate=settings.LOGIN_RATE_PER_IP, increment=increment
+    )
+    by_account = get_usage(
+        request, group="login-account", key=lambda g, r: email, rate=settings.LOGIN_RATE_PER_ACCOUNT, increment=increment
+    )
+    return bool(by_ip["should_limit"] or by_account["should_limit"])
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = forms.LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        if _login_limited(request, email, increment=False):
+            return rate_limited(request)
+        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+        if user is None:
+            _login_limited(request, email, increment=True)
+            form.add_error(None, _("The email or password is not correct."))
+        else:
+            login(request, user)
+            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                next_url = ""
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.session.session_key:
+        services.session_forget(session_key=request.session.session_key)
+    logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("home")
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/overview.html", selectors.overview_context(user=request.user))
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "region": user.region_id,
+        "phone": user.phone,
+        "language": user.language,
+    }
+    form = forms.ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def newsletters(request: HttpRequest) -> HttpResponse:
+    form = forms.NewsletterForm(request.POST or None, initial={"newsletters": list(request.user.newsletters.all())})
+    if request.method == "POST" and form.is_valid():
+        services.newsletters_set(user=request.user, newsletters=list(form.cleaned_data["newsletters"]))
+        messages.success(request, _("Your newsletter preferences are saved."))
+        return redirect("accounts:newsletters")
+    return render(request, "accounts/newsletters.html", {"form": form})
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        ended = services.sessions_end_all(user=user, except_key=request.session.session_key)
+        messages.success(request, _("Your password is changed. Other sessions ended: %(n)s.") % {"n": ended})
+        return redirect("accounts:overview")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        key = request.POST.get("session_key", "")
+        if key == request.session.session_key:
+            messages.error(request, _("This is the session you are using. Use Log out to end it."))
+        elif key == "__others__":
+            n = services.sessions_end_all(user=request.user, except_key=request.session.session_key)
+            messages.success(request, _("Other sessions ended: %(n)s.") % {"n": n})
+        elif services.session_end(user=request.user, session_key=key):
+            messages.success(request, _("The session is ended."))
+        else:
+            messages.error(request, _("That session has already ended."))
+        return redirect("accounts:sessions")
+    rows = selectors.member_sessions(user=request.user)
+    return render(request, "accounts/sessions.html", {"rows": rows, "current": request.session.session_key})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    lang = request.POST.get("language", "")
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    response = redirect(next_url)
+    if check_for_language(lang) and lang in dict(settings.LANGUAGES):
+        if request.user.is_authenticated:
+            services.language_set(user=request.user, language=lang)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = forms.OutboxPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        response = super().form_valid(form)
+        services.sessions_end_all(user=form.user)
+        return response

@@ -1,0 +1,74 @@
+"""Arithmetic captcha ("24 + 2 ="): the answer stays in the database and works once."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from membercenter.accounts.models import Captcha
+
+_rng = secrets.SystemRandom()
+
+
+def captcha_new() -> Captcha:
+    a, b = _rng.randint(1, 30), _rng.randint(1, 20)
+    return Captcha.objects.create(
+        question=f"{a} + {b} =",
+        answer=a + b,
+        expires_at=timezone.now() + timedelta(seconds=settings.CAPTCHA_MAX_AGE),
+    )
+
+
+def captcha_consume(*, captcha_id: str, answer: str) -> bool:
+    """True when `answer` solves the challenge; the challenge is spent either way."""
+    try:
+        key = uuid.UUID(str(captcha_id))
+    except ValueError:
+        return False
+    row = Captcha.objects.filter(pk=key, expires_at__gt=timezone.now()).first()
+    # Deleting first makes the check single-use even under concurrent posts:
+    # only the request whose DELETE removed the row may count it.
+    deleted, _n = Captcha.objects.filter(pk=key).delete()
+    if row is None or not deleted:
+        return False
+    return answer.strip().isdigit() and int(answer.strip()) == row.answer
+
+
+class CaptchaFormMixin(forms.Form):
+    """Adds the captcha and a honeypot to a form; call `with_new_captcha()` to render it."""
+
+    captcha_id = forms.CharField(widget=forms.HiddenInput)
+    captcha_answer = forms.CharField(label=_("Captcha"), max_length=4, required=True)
+    # Honeypot: hidden from people by CSS, tempting to bots that fill every field.
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    captcha_question = ""
+
+    def with_new_captcha(self) -> CaptchaFormMixin:
+        challenge = captcha_new()
+        self.captcha_question = challenge.question
+        self.initial["captcha_id"] = str(challenge.pk)
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["captcha_id"] = str(challenge.pk)
+            self.data["captcha_answer"] = ""
+        return self
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(_("Your request could not be checked. Please try again."), code="honeypot")
+        # Every post spends its challenge, valid or not: one question, one attempt.
+        ok = captcha_consume(captcha_id=cleaned.get("captcha_id", ""), answer=cleaned.get("captcha_answer", ""))
+        if not ok and "captcha_answer" not in self.errors:
+            self.add_error(
+                "captcha_answer",
+                _("The captcha answer is wrong or has expired. Please answer the new question."),
+            )
+        return cleaned

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+
+from membercenter.catalog.models import Serial
+from membercenter.lib.views import rate_limited
+from membercenter.products import forms, selectors, services
+
+_WIZARD = "product_registration"
+
+
+def _wizard(request: HttpRequest) -> dict:
+    return request.session.get(_WIZARD, {})
+
+
+def _wizard_serial(request: HttpRequest) -> Serial | None:
+    serial_id = _wizard(request).get("serial_id")
+    if serial_id is None:
+        return None
+    return Serial.objects.select_related("product_model__category").filter(pk=serial_id).first()
+
+
+def _taken_context(sn: str) -> dict:
+    return {"taken_sn": sn, "support_url": reverse("support:new") + f"?topic=serial_ownership&serial={sn}"}
+
+
+@login_required
+def register_serial(request: HttpRequest) -> HttpResponse:
+    """Step 1: the serial number, looked up in the factory registry."""
+    initial = {"serial_number": request.GET.get("sn", "")}
+    form = forms.SerialForm(request.POST or None, initial=initial)
+    context: dict = {"form": form, "step": 1}
+    if request.method == "POST" and form.is_valid():
+        lookup = services.serial_lookup(raw_sn=form.cleaned_data["serial_number"])
+        if lookup.serial is None:
+            form.add_error("serial_number", _("We cannot find serial number %(sn)s. Please check it on the sticker.") % {"sn": lookup.sn})
+            context["suggestions"] = lookup.suggestions
+        else:
+            try:
+                services.serial_check_available(serial=lookup.serial, member=request.user)
+            except services.SerialTaken as err:
+                form.add_error("serial_number", err)
+                context.update(_taken_context(lookup.sn))
+            except ValidationError as err:
+                form.add_error("serial_number", err)
+            else:
+                request.session[_WIZARD] = {"serial_id": lookup.serial.pk}
+                return redirect("products:register_chk")
+    return render(request, "products/register_serial.html", context)
+
+
+@login_required
+def register_chk(request: HttpRequest) -> HttpResponse:
+    """Step 2: the CHK code from the same sticker proves the member holds the product."""
+    serial = _wizard_serial(request)
+    if serial is None:
+        return redirect("products:register")
+    form = forms.ChkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Only 1,000 codes exist: attempts are limited per account so they cannot be tried out.
+        if get_usage(request, group="chk", key="user", rate="10/h", increment=True)["should_limit"]:
+            return rate_limited(request)
+        if services.chk_matches(serial=serial, chk=form.cleaned_data["chk"]):
+            request.session[_WIZARD] = {"serial_id": serial.pk, "chk": form.cleaned_data["chk"]}
+            return redirect("products:register_purchase")
+        form.add_error("chk", _("The CHK code does not match this serial number. Please check the sticker."))
+    return render(request, "products/register_chk.html", {"form": form, "serial": serial, "step": 2})
+
+
+@login_required
+def register_purchase(request: HttpRequest) -> HttpResponse:
+    """Step 3: where and when it was bought, with the invoice."""
+    serial = _wizard_serial(request)
+    chk = _wizard(request).get("chk")
+    if serial is None or chk is None:
+        return redirect("products:register")
+    initial = {"region": request.user.region_id}
+    refresh = request.method == "POST" and ("new_captcha" in request.POST or "change_region" in request.POST)
+    form = forms.PurchaseForm(request.POST or None, request.FILES or None, initial=initial)
+    context: dict = {"serial": serial, "step": 3}
+    if request.method == "POST" and not refresh and form.is_valid():
+        data = form.cleaned_data
+        try:
+            product = services.product_register(
+                member=request.user,
+                serial=serial,
+                chk=chk,
+                region=data["region"],
+                store=data["store"],
+                channel=data["channel"],
+                purchase_date=data["purchase_date"],
+                invoice=data["invoice"],
+            )
+        except services.SerialTaken as err:
+            form.add_error(None, err)
+            context.update(_taken_context(serial.sn))
+        except ValidationError as err:
+            form.add_error(None, err) if not hasattr(err, "error_dict") else [
+                form.add_error(f if f in form.fields else None, e) for f, e in err.error_dict.items()
+            ]
+        except IntegrityError:
+            form.add_error(None, _("This serial number is already registered to another account."))
+            context.update(_taken_context(serial.sn))
+        else:
+            request.session.pop(_WIZARD, None)
+            return redirect("products:registered", pk=product.pk)
+    context["form"] = form.with_new_captcha()
+    return render(request, "products/register_purchase.html", context)
+
+
+@login_required
+def registered(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 4: done."""
+    product = selectors.product_for(user=request.user, pk=pk)
+    if product is None or product.member_id != request.user.pk:
+        raise Http404
+    return render(request, "products/registered.html", {"product": product, "step": 4})
+
+
+@login_required
+def store_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the store <option>s of the chosen region."""
+    stores = forms.stores_of_region(request.GET.get("region"))
+    return render(request, "products/_store_options.html", {"stores": stores})
+
+
+@login_required
+def my_products(request: HttpRequest) -> HttpResponse:
+    products = selectors.member_products(member=request.user)
+    return render(request, "products/my_products.html", {"products": products})
+
+
+@login_required
+def invoice(request: HttpRequest, pk: int) -> FileResponse:
+    """The invoice picture, for its owner and staff only; anyone else gets 404."""
+    product = selectors.product_for(user=request.user, pk=pk)
+    if product is None or not product.invoice:
+        raise Http404
+    response = FileResponse(product.invoice.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

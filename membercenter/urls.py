@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from membercenter.lib import views as lib_views
+
+admin.site.site_header = admin.site.site_title = "Member Center — staff"
+
+urlpatterns = [
+    path("", lib_views.home, name="home"),
+    path("accounts/", include("membercenter.accounts.urls")),
+    path("products/", include("membercenter.products.urls")),
+    path("catalog/", include("membercenter.catalog.urls")),
+    path("support/", include("membercenter.support.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -151,6 +151,7 @@ EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=60 * 
 CAPTCHA_MAX_AGE = env.int("CAPTCHA_MAX_AGE", default=60 * 15)
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/h")
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="10/h")
+CHK_RATE_PER_ACCOUNT = env.str("CHK_RATE_PER_ACCOUNT", default="10/h")
 
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="id")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import messages
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -8,9 +8,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_ratelimit.core import get_usage
 
 from membercenter.catalog.models import Serial
+from membercenter.lib.forms import form_add_service_error
+from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.views import rate_limited
 from membercenter.products import forms, selectors, services
 
@@ -41,7 +42,8 @@ def register_serial(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         lookup = services.serial_lookup(raw_sn=form.cleaned_data["serial_number"])
         if lookup.serial is None:
-            form.add_error("serial_number", _("We cannot find serial number %(sn)s. Please check it on the sticker.") % {"sn": lookup.sn})
+            message = _("We cannot find serial number %(sn)s. Please check it on the sticker.") % {"sn": lookup.sn}
+            form.add_error("serial_number", message)
             context["suggestions"] = lookup.suggestions
         else:
             try:
@@ -65,12 +67,14 @@ def register_chk(request: HttpRequest) -> HttpResponse:
         return redirect("products:register")
     form = forms.ChkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # Only 1,000 codes exist: attempts are limited per account so they cannot be tried out.
-        if get_usage(request, group="chk", key="user", rate="10/h", increment=True)["should_limit"]:
+        # Only 1,000 codes exist: wrong attempts are limited per account so they cannot be tried out.
+        limit = {"group": "chk", "key": "user", "rate": settings.CHK_RATE_PER_ACCOUNT}
+        if failures_exhausted(request, **limit):
             return rate_limited(request)
         if services.chk_matches(serial=serial, chk=form.cleaned_data["chk"]):
             request.session[_WIZARD] = {"serial_id": serial.pk, "chk": form.cleaned_data["chk"]}
             return redirect("products:register_purchase")
+        failure_record(request, **limit)
         form.add_error("chk", _("The CHK code does not match this serial number. Please check the sticker."))
     return render(request, "products/register_chk.html", {"form": form, "serial": serial, "step": 2})
 
@@ -103,9 +107,7 @@ def register_purchase(request: HttpRequest) -> HttpResponse:
             form.add_error(None, err)
             context.update(_taken_context(serial.sn))
         except ValidationError as err:
-            form.add_error(None, err) if not hasattr(err, "error_dict") else [
-                form.add_error(f if f in form.fields else None, e) for f, e in err.error_dict.items()
-            ]
+            form_add_service_error(form, err)
         except IntegrityError:
             form.add_error(None, _("This serial number is already registered to another account."))
             context.update(_taken_context(serial.sn))

@@ -6,6 +6,7 @@ a malformed value stops start-up with a message that names the variable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "membercenter.accounts",
     "membercenter.catalog",
@@ -61,6 +63,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "membercenter.urls"
+# Form fields render through templates/django/forms/field.html: a real <label> with a
+# "*" for required fields, checkboxes before their label.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "membercenter.wsgi.application"
 
 TEMPLATES = [
@@ -194,10 +199,15 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 
 # --- brand (the product is brand-neutral) -------------------------------------
+DEFAULT_REGION_CODE = env.str("DEFAULT_REGION_CODE", default="ID")
 BRAND_NAME = env.str("BRAND_NAME", default="Member Center")
 BRAND_LOGO_URL = env.str("BRAND_LOGO_URL", default="")
 BRAND_PRIMARY_COLOR = env.str("BRAND_PRIMARY_COLOR", default="#1f5fbf")
 BRAND_ACCENT_COLOR = env.str("BRAND_ACCENT_COLOR", default="#e8590c")
+for _name in ("BRAND_PRIMARY_COLOR", "BRAND_ACCENT_COLOR"):
+    # The colours go into the page's CSS: only a plain hex colour is accepted.
+    if not re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", vars()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a hex colour like #1f5fbf")
 
 # --- security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -45,6 +45,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int) -> None:  # noqa:
     if not (_enabled() and _skipped):
         return
     terminalreporter.section("FAIL_ON_SKIP", sep="=", red=True, bold=True)
-    terminalreporter.write_line(f"FAIL_ON_SKIP=1 and {len(_skipped)} test(s) were skipped, so this run fails:", red=True)
+    terminalreporter.write_line(
+        f"FAIL_ON_SKIP=1 and {len(_skipped)} test(s) were skipped, so this run fails:", red=True
+    )
     for nodeid, reason in _skipped:
         terminalreporter.write_line(f"  SKIPPED {nodeid}: {reason}", red=True)

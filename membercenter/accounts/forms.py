@@ -13,6 +13,9 @@ from membercenter.notifications.services import email_enqueue
 from django.conf import settings
 
 
+EMAIL_TAKEN = _("An account with this email already exists. Log in or reset your password.")
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
@@ -58,9 +61,7 @@ class SignUpForm(CaptchaFormMixin):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email already exists. Log in or reset your password."), code="exists"
-            )
+            raise forms.ValidationError(EMAIL_TAKEN, code="exists")
         return email
 
     def clean(self) -> dict:

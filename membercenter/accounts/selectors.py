@@ -7,8 +7,8 @@ from membercenter.catalog.models import Region
 
 
 def default_region() -> Region | None:
-    code = "ID" if settings.LANGUAGE_CODE == "id" else None
-    return Region.objects.filter(code=code).first() if code else None
+    """The region a new visitor most likely lives in (the brand's home market)."""
+    return Region.objects.filter(code=settings.DEFAULT_REGION_CODE, is_active=True).first()
 
 
 def member_sessions(*, user: User) -> list[MemberSession]:

@@ -119,6 +119,15 @@ def sessions_end_all(*, user: User, except_key: str | None = None) -> int:
     return ended
 
 
+def session_rekey(*, user: User, old_key: str | None, new_key: str | None) -> None:
+    """Keep a session's Login Management row when Django gives it a new key (log-in, password change)."""
+    if not old_key or not new_key or old_key == new_key:
+        return
+    # A session that belonged to someone else was flushed by the log-in: its row is stale.
+    MemberSession.objects.filter(session_key=old_key).exclude(user=user).delete()
+    MemberSession.objects.filter(session_key=old_key, user=user).update(session_key=new_key)
+
+
 def session_forget(*, session_key: str) -> None:
     """Drop the Login Management row of a session that is logging out."""
     MemberSession.objects.filter(session_key=session_key).delete()

@@ -6,7 +6,8 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import HttpRequest, HttpResponse
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,12 +18,20 @@ from django_ratelimit.core import get_usage
 from membercenter.accounts import forms, selectors, services
 from membercenter.accounts.middleware import client_ip
 from membercenter.accounts.tokens import verification_user
+from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.views import rate_limited
+
+VERIFY_RESEND_RATE = "5/h"
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST, even an empty one (a form with every box unticked sends nothing)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _captcha_form(form_class: type, request: HttpRequest, **kwargs: object):  # noqa: ANN202
     """Bind the form; the "new question" button re-renders it without validating."""
-    form = form_class(request.POST or None, request.FILES or None, **kwargs) if request.method == "POST" else form_class(**kwargs)
+    form = form_class(request.POST, request.FILES, **kwargs) if request.method == "POST" else form_class(**kwargs)
     refresh = request.method == "POST" and "new_captcha" in request.POST
     return form, refresh
 
@@ -33,19 +42,24 @@ def signup(request: HttpRequest) -> HttpResponse:
     form, refresh = _captcha_form(forms.SignUpForm, request, initial={"region": selectors.default_region()})
     if request.method == "POST" and not refresh and form.is_valid():
         data = form.cleaned_data
-        user = services.member_sign_up(
-            email=data["email"],
-            password=data["password1"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            region=data["region"],
-            phone=data["phone"],
-            language=request.LANGUAGE_CODE,
-            newsletters=list(data["newsletters"]),
-            accept_reward_terms=data["accept_reward_terms"],
-        )
-        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-        return redirect("accounts:verify_sent")
+        try:
+            user = services.member_sign_up(
+                email=data["email"],
+                password=data["password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                region=data["region"],
+                phone=data["phone"],
+                language=request.LANGUAGE_CODE,
+                newsletters=list(data["newsletters"]),
+                accept_reward_terms=data["accept_reward_terms"],
+            )
+        except IntegrityError:
+            # Two sign-ups for one address at the same moment: the unique constraint refuses the second.
+            form.add_error("email", forms.EMAIL_TAKEN)
+        else:
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            return redirect("accounts:verify_sent")
     return render(request, "accounts/signup.html", {"form": form.with_new_captcha()})
 
 
@@ -65,12 +79,17 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("accounts:overview" if request.user.is_authenticated else "accounts:login")
 
 
+def _resend_limited(request: HttpRequest) -> bool:
+    usage = get_usage(request, group="verify-resend", key="user", rate=VERIFY_RESEND_RATE, increment=True)
+    return bool(usage and usage["should_limit"])
+
+
 @login_required
 @require_POST
 def verify_resend(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified:
         messages.info(request, _("Your email address was already verified."))
-    elif get_usage(request, group="verify-resend", key="user", rate="5/h", increment=True)["should_limit"]:
+    elif _resend_limited(request):
         return rate_limited(request)
     else:
         services.verification_email_send(user=request.user)
@@ -78,33 +97,41 @@ def verify_resend(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:overview")
 
 
-def _login_limited(request: HttpRequest, email: str, increment: bool) -> bool:
-    by_ip = get_usage(
-        request, group="login-ip", key=lambda g, r: client_ip(r) or "", rate=settings.LOGIN_RATE_PER_IP, increment=increment
+def _login_limits(email: str) -> list[dict]:
+    """Failed log-ins are counted per address (guessing one password) and per IP (trying many)."""
+    return [
+        {"group": "login-ip", "key": lambda g, r: client_ip(r) or "", "rate": settings.LOGIN_RATE_PER_IP},
+        {"group": "login-account", "key": lambda g, r: email, "rate": settings.LOGIN_RATE_PER_ACCOUNT},
+    ]
+
+
+def _safe_next(request: HttpRequest, next_url: str) -> str:
+    """`next` only when it stays on this site, so a crafted link cannot send a member elsewhere."""
+    allowed = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    by_account = get_usage(
-        request, group="login-account", key=lambda g, r: email, rate=settings.LOGIN_RATE_PER_ACCOUNT, increment=increment
-    )
-    return bool(by_ip["should_limit"] or by_account["should_limit"])
+    return next_url if allowed else ""
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = forms.LoginForm(request.POST or None)
+    form = forms.LoginForm(_posted(request))
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        if _login_limited(request, email, increment=False):
+        limits = _login_limits(email)
+        if any(failures_exhausted(request, **limit) for limit in limits):
             return rate_limited(request)
         user = authenticate(request, username=email, password=form.cleaned_data["password"])
         if user is None:
-            _login_limited(request, email, increment=True)
+            for limit in limits:
+                failure_record(request, **limit)
             form.add_error(None, _("The email or password is not correct."))
         else:
+            old_key = request.session.session_key
             login(request, user)
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                next_url = ""
-            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+            services.session_rekey(user=user, old_key=old_key, new_key=request.session.session_key)
+            return redirect(_safe_next(request, next_url) or settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, next_url)})
 
 
 @require_POST
@@ -131,7 +158,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "phone": user.phone,
         "language": user.language,
     }
-    form = forms.ProfileForm(request.POST or None, initial=initial)
+    form = forms.ProfileForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=user, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
@@ -141,7 +168,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def newsletters(request: HttpRequest) -> HttpResponse:
-    form = forms.NewsletterForm(request.POST or None, initial={"newsletters": list(request.user.newsletters.all())})
+    form = forms.NewsletterForm(_posted(request), initial={"newsletters": list(request.user.newsletters.all())})
     if request.method == "POST" and form.is_valid():
         services.newsletters_set(user=request.user, newsletters=list(form.cleaned_data["newsletters"]))
         messages.success(request, _("Your newsletter preferences are saved."))
@@ -151,11 +178,13 @@ def newsletters(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        update_session_auth_hash(request, user)
         ended = services.sessions_end_all(user=user, except_key=request.session.session_key)
+        old_key = request.session.session_key
+        update_session_auth_hash(request, user)  # keeps this session, under a new key
+        services.session_rekey(user=user, old_key=old_key, new_key=request.session.session_key)
         messages.success(request, _("Your password is changed. Other sessions ended: %(n)s.") % {"n": ended})
         return redirect("accounts:overview")
     return render(request, "accounts/password_change.html", {"form": form})
@@ -182,10 +211,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     lang = request.POST.get("language", "")
-    next_url = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
-    response = redirect(next_url)
+    response = redirect(_safe_next(request, request.POST.get("next", "")) or "/")
     if check_for_language(lang) and lang in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             services.language_set(user=request.user, language=lang)

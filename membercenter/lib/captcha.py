@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,12 @@ class CaptchaFormMixin(forms.Form):
         self.captcha_question = challenge.question
         self.initial["captcha_id"] = str(challenge.pk)
         if self.is_bound:
+            if self._errors is None:
+                # Not validated ("New question", or another button that only re-renders): left
+                # alone, rendering would validate the form, which spends the challenge just
+                # shown and greets the member with "required" errors for a form not yet sent.
+                self._errors = ErrorDict()
+                self.cleaned_data = {}
             self.data = self.data.copy()
             self.data["captcha_id"] = str(challenge.pk)
             self.data["captcha_answer"] = ""
@@ -62,10 +69,10 @@ class CaptchaFormMixin(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # Every post spends its challenge, valid or not (a bot's too): one question, one attempt.
+        ok = captcha_consume(captcha_id=cleaned.get("captcha_id", ""), answer=cleaned.get("captcha_answer", ""))
         if cleaned.get("website"):
             raise forms.ValidationError(_("Your request could not be checked. Please try again."), code="honeypot")
-        # Every post spends its challenge, valid or not: one question, one attempt.
-        ok = captcha_consume(captcha_id=cleaned.get("captcha_id", ""), answer=cleaned.get("captcha_answer", ""))
         if not ok and "captcha_answer" not in self.errors:
             self.add_error(
                 "captcha_answer",

@@ -20,10 +20,7 @@ def run_due(last_run: dict[str, float], now: float) -> list[str]:
         if now - last_run.get(name, 0.0) < float(entry["schedule"]):
             continue
         last_run[name] = now
-        try:
-            current_app.tasks[entry["task"]].apply()
-        finally:
-            close_old_connections()
+        current_app.tasks[entry["task"]].apply()
         ran.append(name)
     return ran
 
@@ -34,6 +31,7 @@ def start_background_runner(tick: float = 5.0) -> threading.Thread:
         while True:
             try:
                 run_due(last_run, time.monotonic())
+                close_old_connections()
             except Exception:  # a failing job must not stop the others; it is logged with its traceback
                 log.exception("background job failed")
             time.sleep(tick)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import QuerySet
 from django.core.files.base import ContentFile
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from membercenter.catalog.models import Region, Store

@@ -14,7 +14,9 @@ class SupportRequestForm(forms.Form):
         label=_("Message"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("Tell us what happened. For a serial registered by someone else, say where and when you bought it."),
+        help_text=_(
+            "Tell us what happened. For a serial registered by someone else, say where and when you bought it."
+        ),
     )
 
     def clean_serial_number(self) -> str:

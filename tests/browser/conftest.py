@@ -28,21 +28,28 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 360, "height": 740}
 FAILURE_SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "browser"
 
-# Playwright's sync API runs an asyncio loop in this thread; Django then refuses ORM
-# calls from it (SynchronousOnlyOperation). The test code is synchronous all the same.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an asyncio loop in this thread while it runs; Django then
+    # refuses ORM calls from the thread (SynchronousOnlyOperation) although the test code is
+    # synchronous. Allowed only while Playwright runs, so the rest of the suite keeps the guard.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def enqueue(user):
-    return services.email_enqueue(
-        template="verify_email", to=user.email, user=user, language="en", context={"user": user, "link": "L", "hours": 1}
-    )
+    context = {"user": user, "link": "L", "hours": 1}
+    return services.email_enqueue(template="verify_email", to=user.email, user=user, language="en", context=context)
 
 
 def test_email_leaves_only_after_commit(django_capture_on_commit_callbacks):

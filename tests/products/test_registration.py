@@ -11,7 +11,7 @@ from PIL import Image
 
 from membercenter.products.models import RegisteredProduct
 from tests.factories import RegisteredProductFactory, SerialFactory, StoreFactory, image_bytes
-from tests.products.conftest import big_bytes, jpeg_upload, png_declaring
+from tests.products.conftest import big_bytes, png_declaring
 
 pytestmark = pytest.mark.django_db
 

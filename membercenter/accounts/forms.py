@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.urls import reverse
@@ -10,8 +11,6 @@ from membercenter.accounts.models import NewsletterList, User
 from membercenter.catalog.models import Region
 from membercenter.lib.captcha import CaptchaFormMixin
 from membercenter.notifications.services import email_enqueue
-from django.conf import settings
-
 
 EMAIL_TAKEN = _("An account with this email already exists. Log in or reset your password.")
 
@@ -116,5 +115,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
         path = reverse("accounts:password_reset_confirm", args=[context["uid"], context["token"]])
         link = settings.SITE_URL + path
         email_enqueue(
-            template="password_reset", to=to_email, user=user, language=user.language, context={"user": user, "link": link}
+            template="password_reset",
+            to=to_email,
+            user=user,
+            language=user.language,
+            context={"user": user, "link": link},
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.conf import settings
 
 from membercenter.accounts.models import MemberSession, User
@@ -11,8 +13,16 @@ def default_region() -> Region | None:
     return Region.objects.filter(code=settings.DEFAULT_REGION_CODE, is_active=True).first()
 
 
+def session_is_live(session_key: str) -> bool:
+    """True while the session exists and has not expired (a logged-in session always holds data)."""
+    engine = import_module(settings.SESSION_ENGINE)
+    return bool(engine.SessionStore(session_key=session_key).load())
+
+
 def member_sessions(*, user: User) -> list[MemberSession]:
-    return list(MemberSession.objects.filter(user=user).order_by("-last_activity"))
+    # A row outlives a session that expired or was cleared away; only live ones mean a device.
+    rows = MemberSession.objects.filter(user=user).order_by("-last_activity")
+    return [row for row in rows if session_is_live(row.session_key)]
 
 
 def overview_context(*, user: User) -> dict[str, object]:

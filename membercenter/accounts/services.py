@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from importlib import import_module
-
-from django.conf import settings
 
 from membercenter.accounts.models import MemberSession, NewsletterList, NewsletterSubscription, User
+from membercenter.accounts.selectors import session_is_live
 from membercenter.accounts.tokens import verification_token
 from membercenter.catalog.models import Region
 from membercenter.notifications.services import email_enqueue
@@ -111,11 +112,16 @@ def session_end(*, user: User, session_key: str) -> bool:
 
 
 def sessions_end_all(*, user: User, except_key: str | None = None) -> int:
+    """End the member's sessions but `except_key`; the number of live ones ended (rows of expired ones go too)."""
     ended = 0
-    for key in MemberSession.objects.filter(user=user).exclude(session_key=except_key or "").values_list(
-        "session_key", flat=True
+    for key in (
+        MemberSession.objects.filter(user=user)
+        .exclude(session_key=except_key or "")
+        .values_list("session_key", flat=True)
     ):
-        ended += session_end(user=user, session_key=key)
+        live = session_is_live(key)
+        if session_end(user=user, session_key=key) and live:
+            ended += 1
     return ended
 
 

@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language, gettext as _
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
@@ -22,6 +23,7 @@ from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.views import rate_limited
 
 VERIFY_RESEND_RATE = "5/h"
+RESET_MAIL_RATE = "5/h"  # reset mails per address
 
 
 def _posted(request: HttpRequest) -> QueryDict | None:
@@ -181,9 +183,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        ended = services.sessions_end_all(user=user, except_key=request.session.session_key)
         old_key = request.session.session_key
-        update_session_auth_hash(request, user)  # keeps this session, under a new key
+        ended = services.sessions_end_all(user=user, except_key=old_key)
+        update_session_auth_hash(request, user)  # keeps this session logged in, under a new key
         services.session_rekey(user=user, old_key=old_key, new_key=request.session.session_key)
         messages.success(request, _("Your password is changed. Other sessions ended: %(n)s.") % {"n": ended})
         return redirect("accounts:overview")
@@ -223,6 +225,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = forms.OutboxPasswordResetForm
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        # A cap per address keeps the form from flooding a member's inbox. Over it the answer
+        # is the usual redirect, so it still does not tell whether the address has an account.
+        email = form.cleaned_data["email"].lower()
+        usage = get_usage(
+            self.request, group="password-reset", key=lambda g, r: email, rate=RESET_MAIL_RATE, increment=True
+        )
+        if usage and usage["should_limit"]:
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -47,7 +47,12 @@ class CaptchaFormMixin(forms.Form):
     captcha_id = forms.CharField(widget=forms.HiddenInput)
     captcha_answer = forms.CharField(label=_("Captcha"), max_length=4, required=True)
     # Honeypot: hidden from people by CSS, tempting to bots that fill every field.
-    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    # Out of the tab order and of autofill, so that neither a keyboard nor a browser fills it for a person.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
 
     captcha_question = ""
 

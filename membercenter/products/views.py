@@ -37,7 +37,7 @@ def _taken_context(sn: str) -> dict:
 def register_serial(request: HttpRequest) -> HttpResponse:
     """Step 1: the serial number, looked up in the factory registry."""
     initial = {"serial_number": request.GET.get("sn", "")}
-    form = forms.SerialForm(request.POST or None, initial=initial)
+    form = forms.SerialForm(request.POST if request.method == "POST" else None, initial=initial)
     context: dict = {"form": form, "step": 1}
     if request.method == "POST" and form.is_valid():
         lookup = services.serial_lookup(raw_sn=form.cleaned_data["serial_number"])
@@ -65,7 +65,7 @@ def register_chk(request: HttpRequest) -> HttpResponse:
     serial = _wizard_serial(request)
     if serial is None:
         return redirect("products:register")
-    form = forms.ChkForm(request.POST or None)
+    form = forms.ChkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         # Only 1,000 codes exist: wrong attempts are limited per account so they cannot be tried out.
         limit = {"group": "chk", "key": "user", "rate": settings.CHK_RATE_PER_ACCOUNT}
@@ -88,7 +88,8 @@ def register_purchase(request: HttpRequest) -> HttpResponse:
         return redirect("products:register")
     initial = {"region": request.user.region_id}
     refresh = request.method == "POST" and ("new_captcha" in request.POST or "change_region" in request.POST)
-    form = forms.PurchaseForm(request.POST or None, request.FILES or None, initial=initial)
+    bound = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = forms.PurchaseForm(*bound, initial=initial)
     context: dict = {"serial": serial, "step": 3}
     if request.method == "POST" and not refresh and form.is_valid():
         data = form.cleaned_data

@@ -15,7 +15,7 @@ from membercenter.support.services import support_request_create
 @login_required
 def new_request(request: HttpRequest) -> HttpResponse:
     initial = {"topic": request.GET.get("topic", ""), "serial_number": request.GET.get("serial", "")}
-    form = SupportRequestForm(request.POST or None, initial=initial)
+    form = SupportRequestForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if get_usage(request, group="support", key="user", rate="10/d", increment=True)["should_limit"]:
             return rate_limited(request)

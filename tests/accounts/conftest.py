@@ -39,7 +39,9 @@ def region(db):
 
 @pytest.fixture
 def other_region(db):
-    return RegionFactory(code="MY", name_en="Malaysia", name_id="Malaysia", currency="MYR", time_zone="Asia/Kuala_Lumpur")
+    return RegionFactory(
+        code="MY", name_en="Malaysia", name_id="Malaysia", currency="MYR", time_zone="Asia/Kuala_Lumpur"
+    )
 
 
 @pytest.fixture

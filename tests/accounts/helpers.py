@@ -46,7 +46,9 @@ def signup_post(client: Client, data: dict[str, object], **post: object):
     return client.post(reverse("accounts:signup"), with_captcha(page_text(page), data), **post)
 
 
-def login_post(client: Client, email: str, password: str = PASSWORD, *, next_url: str | None = None, follow: bool = False):
+def login_post(
+    client: Client, email: str, password: str = PASSWORD, *, next_url: str | None = None, follow: bool = False
+):
     data = {"email": email, "password": password}
     if next_url is not None:
         data["next"] = next_url

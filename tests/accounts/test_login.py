@@ -164,7 +164,9 @@ def test_a_member_page_sends_a_visitor_to_log_in_and_back(client, member):
     assert response["Location"] == reverse("accounts:profile")
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/phish", "http://testserver.evil.example/"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/phish", "//evil.example/phish", "http://testserver.evil.example/"]
+)
 def test_a_next_address_on_another_site_is_ignored(client, member, target):
     response = login_post(client, "member@example.com", next_url=target)
 

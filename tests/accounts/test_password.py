@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from membercenter.accounts.models import MemberSession
+from membercenter.accounts.views import RESET_MAIL_RATE
 from tests.accounts.helpers import is_logged_out, login_post, mail_links, member_client, page_text, sent_to, site_path
 from tests.factories import PASSWORD, UserFactory
 
@@ -97,6 +98,15 @@ def test_the_reset_mail_is_in_the_members_language(ask_reset, indonesian):
     assert message.subject.startswith("Atur ulang kata sandi")
 
 
+def test_reset_mails_to_one_address_are_capped_without_a_different_answer(member, ask_reset):
+    cap = int(RESET_MAIL_RATE.split("/")[0])
+
+    answers = [ask_reset(Client(), "member@example.com") for _ in range(cap + 2)]
+
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, reverse("accounts:password_reset_done"))}
+    assert len(sent_to("member@example.com")) == cap
+
+
 # --- reset: the link --------------------------------------------------------------
 
 
@@ -133,7 +143,9 @@ def test_the_link_works_only_once(member, ask_reset):
 def test_a_tampered_link_is_refused(member, ask_reset):
     ask_reset(Client(), "member@example.com")
     link = reset_link("member@example.com")
-    tampered = re.sub(r"/([^/]+)/$", lambda m: "/" + m.group(1)[:-1] + ("x" if m.group(1)[-1] != "x" else "y") + "/", link)
+    tampered = re.sub(
+        r"/([^/]+)/$", lambda m: "/" + m.group(1)[:-1] + ("x" if m.group(1)[-1] != "x" else "y") + "/", link
+    )
 
     response = Client().get(tampered, follow=True)
 

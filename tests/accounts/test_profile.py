@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -100,6 +102,16 @@ def test_choosing_indonesian_shows_the_next_page_in_indonesian(browser, member, 
     assert fresh(member).language == "id"
     assert '<html lang="id">' in page_text(response)
     assert "Profil Saya" in page_text(response)
+
+
+@pytest.mark.skipif(
+    not (Path(settings.BASE_DIR) / "locale/id/LC_MESSAGES/django.mo").exists(),
+    reason="the project's Indonesian catalogue is not compiled",
+)
+def test_the_projects_own_catalogue_serves_the_member_in_indonesian(browser, member):
+    browser.post(PROFILE, profile_data(member, language="id"))
+
+    assert "Profil Saya" in page_text(browser.get(PROFILE))
 
 
 # --- newsletters ----------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from membercenter.accounts.models import MemberSession
 from tests.accounts.helpers import is_logged_out, member_client, page_text
@@ -143,6 +145,24 @@ def test_end_all_other_sessions_leaves_other_members_alone(laptop, phone):
     laptop.post(SESSIONS, {"session_key": "__others__"})
 
     assert not is_logged_out(stranger)
+
+
+def test_an_expired_session_is_no_longer_listed(laptop, phone):
+    Session.objects.filter(session_key=phone.session.session_key).update(expire_date=timezone.now())
+
+    text = page_text(laptop.get(SESSIONS))
+
+    assert "Chrome 126 on Android phone" not in text
+    assert "End all other sessions" not in text
+
+
+def test_end_all_counts_only_sessions_that_were_still_live(laptop, phone):
+    tablet = member_client("member@example.com", device="Safari on iPad", ip="10.0.0.3")
+    Session.objects.filter(session_key=tablet.session.session_key).update(expire_date=timezone.now())
+
+    response = laptop.post(SESSIONS, {"session_key": "__others__"}, follow=True)
+
+    assert "Other sessions ended: 1." in page_text(response)
 
 
 def test_the_page_needs_a_logged_in_member(db):

@@ -176,7 +176,9 @@ def test_new_question_button_shows_another_question_and_keeps_the_typed_values(c
 
 def test_the_question_from_the_new_question_button_can_be_answered(client, region):
     html = open_signup(client)
-    refreshed = page_text(client.post(SIGNUP, {**signup_data(region), "captcha_id": captcha_id(html), "new_captcha": "1"}))
+    refreshed = page_text(
+        client.post(SIGNUP, {**signup_data(region), "captcha_id": captcha_id(html), "new_captcha": "1"})
+    )
 
     response = client.post(SIGNUP, with_captcha(refreshed, signup_data(region)))
 
@@ -189,6 +191,22 @@ def test_every_page_load_gets_its_own_question(client):
 
     assert captcha_id(first) != captcha_id(second)
     assert Captcha.objects.count() == 2
+
+
+def test_every_field_has_a_label(client, region, newsletter_lists):
+    text = open_signup(client)
+
+    for field in ("email", "password1", "password2", "first_name", "last_name", "region", "phone"):
+        assert f'<label for="id_{field}"' in text
+    for field in ("newsletters_0", "accept_reward_terms", "accept_privacy", "captcha_answer"):
+        assert f'<label for="id_{field}"' in text
+
+
+def test_the_honeypot_is_out_of_reach_of_keyboard_and_autofill(client, region):
+    [honeypot] = re.findall(r'<input[^>]*name="website"[^>]*>', open_signup(client))
+
+    assert 'tabindex="-1"' in honeypot
+    assert 'autocomplete="off"' in honeypot
 
 
 # --- other refusals ----------------------------------------------------------
@@ -229,7 +247,10 @@ def test_a_duplicate_that_slips_past_the_form_check_gets_the_same_message(client
     ("changes", "message"),
     [
         ({"password2": "another-password-entirely"}, "The two passwords do not match."),
-        ({"password1": "short9", "password2": "short9"}, "This password is too short. It must contain at least 10 characters."),
+        (
+            {"password1": "short9", "password2": "short9"},
+            "This password is too short. It must contain at least 10 characters.",
+        ),
         ({"password1": "password123", "password2": "password123"}, "This password is too common."),
         ({"password1": "1234567890", "password2": "1234567890"}, "This password is entirely numeric."),
         (
@@ -255,7 +276,9 @@ def test_a_duplicate_that_slips_past_the_form_check_gets_the_same_message(client
         "no-region",
     ],
 )
-def test_bad_input_is_explained_and_nothing_is_saved(client, region, django_capture_on_commit_callbacks, changes, message):
+def test_bad_input_is_explained_and_nothing_is_saved(
+    client, region, django_capture_on_commit_callbacks, changes, message
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = signup_post(client, signup_data(region, **changes))
 

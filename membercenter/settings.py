@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "membercenter.products",
     "membercenter.notifications",
     "membercenter.support",
+    "membercenter.evidence",
+    "membercenter.promotions",
+    "membercenter.claims",
+    "membercenter.audit",
+    "membercenter.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +138,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "membercenter.notifications.tasks.outbox_sweep", "schedule": 30.0},
     "captcha-purge": {"task": "membercenter.accounts.tasks.purge_expired", "schedule": 3600.0},
+    "claims-expire": {"task": "membercenter.claims.tasks.expire_sent_back", "schedule": 3600.0},
+    "uploads-purge": {"task": "membercenter.evidence.tasks.purge_stale_uploads", "schedule": 3600.0},
 }
 
 # --- auth -------------------------------------------------------------------
@@ -221,3 +228,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 CSRF_FAILURE_VIEW = "membercenter.lib.views.csrf_failure"
+CLAIM_REVIEW_BUSINESS_DAYS = env.int("CLAIM_REVIEW_BUSINESS_DAYS", default=14)

@@ -13,5 +13,10 @@ urlpatterns = [
     path("products/", include("membercenter.products.urls")),
     path("catalog/", include("membercenter.catalog.urls")),
     path("support/", include("membercenter.support.urls")),
+    path("staff/", include("membercenter.backoffice.urls")),
+    path("promotions/", include("membercenter.promotions.urls")),
+    path("redeem-history/", include("membercenter.claims.urls")),
+    path("inbox/", include("membercenter.notifications.urls")),
+    path("uploads/", include("membercenter.evidence.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     newsletters = models.ManyToManyField(
         "NewsletterList", through="NewsletterSubscription", blank=True, related_name="subscribers"
     )
+    review_regions = models.ManyToManyField(
+        "catalog.Region", blank=True, related_name="reviewers", verbose_name=_("reviews claims of")
+    )
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.conf import settings
+from django.db.models import Count
 
 from membercenter.accounts.models import MemberSession, User
 from membercenter.catalog.models import Region
@@ -31,4 +32,15 @@ def overview_context(*, user: User) -> dict[str, object]:
         "product_count": user.products.count(),
         "latest_products": products,
         "support_count": user.support_requests.count(),
+        "claim_counts": claim_status_counts(user=user),
+        "latest_messages": list(user.inbox.order_by("-created_at", "-pk")[:5]),
+        "unread_count": user.inbox.filter(read_at__isnull=True).count(),
     }
+
+
+def claim_status_counts(*, user: User) -> list[tuple[str, int]]:
+    """(status label, count) of the member's claims, in pipeline order, in one query."""
+    from membercenter.claims.models import Claim
+
+    counts = dict(user.claims.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return [(label, counts[value]) for value, label in Claim.Status.choices if counts.get(value)]

@@ -157,6 +157,9 @@ def _serial_batches(
     kept to a few C-level calls and every lookup is bound to a local name.
     """
     model_ids = dict(ProductModel.objects.values_list("code", "pk"))
+    # A factory file repeats a few hundred dates: parse each text once. Only valid
+    # dates are kept, so the cache stays small whatever the file holds.
+    dates: dict[str, dt.date] = {}
     first_line_of: dict[str, int] = {}
     p_sn, p_chk, p_model, p_made = positions
     batch: list[SerialParams] = []
@@ -172,7 +175,9 @@ def _serial_batches(
             sn = normalize_sn(fields[p_sn])
             chk = fields[p_chk].strip()
             model_id = model_ids.get(fields[p_model].strip())
-            made = _parse_date(fields[p_made])
+            made = dates.get(fields[p_made])
+            if made is None and (made := _parse_date(fields[p_made])) is not None:
+                dates[fields[p_made]] = made
             if (
                 sn not in first_line_of
                 and is_valid_sn(sn)

@@ -35,3 +35,21 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} → {self.to} ({self.status})"
+
+
+class InboxMessage(models.Model):
+    """The in-site copy of a notification the member was emailed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="inbox_user_idx")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from membercenter.notifications.models import OutboxEmail
+from membercenter.notifications.models import InboxMessage, OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,23 @@ def email_enqueue(
     from membercenter.notifications.tasks import outbox_send
 
     transaction.on_commit(lambda: outbox_send.delay(row.pk))
+    return row
+
+
+def notify(*, user: object, template: str, context: dict, link: str = "") -> OutboxEmail:
+    """Tell a member: an email through the outbox and the same message in their inbox.
+
+    Call it inside the transaction of the change it reports: both rows commit or
+    roll back with it, and the email leaves only after commit.
+    """
+    row = email_enqueue(
+        template=template,
+        to=user.email,  # type: ignore[attr-defined]
+        user=user,
+        language=user.language,  # type: ignore[attr-defined]
+        context={"user": user, "link": link, **context},
+    )
+    InboxMessage.objects.create(user=user, subject=row.subject, body=row.body_text, link=link)
     return row
 
 

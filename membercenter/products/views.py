@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from membercenter.catalog.models import Serial
+from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
 from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.views import rate_limited
 from membercenter.products import forms, selectors, services
+from membercenter.promotions.selectors import products_promotions
 
 _WIZARD = "product_registration"
 
@@ -137,17 +139,16 @@ def store_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_products(request: HttpRequest) -> HttpResponse:
-    products = selectors.member_products(member=request.user)
-    return render(request, "products/my_products.html", {"products": products})
+    products = list(selectors.member_products(member=request.user))
+    promotions = products_promotions(member=request.user, products=products)
+    rows = [{"product": p, "promotions": promotions.get(p.pk, [])} for p in products]
+    return render(request, "products/my_products.html", {"rows": rows})
 
 
 @login_required
 def invoice(request: HttpRequest, pk: int) -> FileResponse:
     """The invoice picture, for its owner and staff only; anyone else gets 404."""
     product = selectors.product_for(user=request.user, pk=pk)
-    if product is None or not product.invoice:
+    if product is None:
         raise Http404
-    response = FileResponse(product.invoice.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return private_image_response(product.invoice)

@@ -9,4 +9,5 @@ app_name = "support"
 urlpatterns = [
     path("", views.history, name="history"),
     path("new/", views.new_request, name="new"),
+    path("faq/", views.faq, name="faq"),
 ]

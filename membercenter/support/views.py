@@ -9,6 +9,7 @@ from django_ratelimit.core import get_usage
 
 from membercenter.lib.views import rate_limited
 from membercenter.support.forms import SupportRequestForm
+from membercenter.support.models import FaqEntry
 from membercenter.support.services import support_request_create
 
 
@@ -29,3 +30,8 @@ def new_request(request: HttpRequest) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     tickets = request.user.support_requests.all()
     return render(request, "support/history.html", {"tickets": tickets})
+
+
+def faq(request: HttpRequest) -> HttpResponse:
+    entries = FaqEntry.objects.filter(is_published=True)
+    return render(request, "support/faq.html", {"entries": entries})

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from membercenter.accounts.models import User
+from membercenter.backoffice import selectors
+from membercenter.backoffice.roles import is_administrator
+from membercenter.catalog.models import Region
+from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.promotions.models import Promotion
+
+ALL = "all"
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, read from the query string (a GET form)."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    promotion = forms.ModelChoiceField(
+        label=_("Promotion"), queryset=Promotion.objects.order_by("-redeem_end", "name_en"), required=False,
+        empty_label=_("All promotions"),
+    )  # fmt: skip
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False,
+                                    empty_label=_("All my regions"))  # fmt: skip
+    due = forms.ChoiceField(
+        label=_("Due"),
+        required=False,
+        choices=[("", _("Any due date")), ("overdue", _("Overdue")), ("soon", _("Due within 3 days"))],
+    )
+    held_by_me = forms.BooleanField(label=_("Held by me"), required=False)
+
+    def __init__(self, data: QueryDict | None, *, user: User) -> None:
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        data.setdefault("status", Claim.Status.SUBMITTED)
+        super().__init__(data)
+        self.fields["status"].choices = [(ALL, _("All statuses")), *Claim.Status.choices]
+        regions = Region.objects.order_by("name_en")
+        if not is_administrator(user):
+            regions = regions.filter(pk__in=user.review_regions.values("pk"))
+        self.fields["region"].queryset = regions
+
+    def filters(self) -> selectors.QueueFilters:
+        """The chosen filters; a bad value is dropped, never a server error."""
+        if not self.is_valid():
+            return selectors.QueueFilters()
+        data = self.cleaned_data
+        status = data["status"] or Claim.Status.SUBMITTED
+        return selectors.QueueFilters(
+            status="" if status == ALL else status,
+            promotion_id=data["promotion"].pk if data["promotion"] else None,
+            region_id=data["region"].pk if data["region"] else None,
+            due=data["due"],
+            held_by_me=data["held_by_me"],
+        )
+
+
+class TemplateSelect(forms.Select):
+    """Each option carries its text in the member's language, for the script that fills the reason."""
+
+    def __init__(self, *args: object, texts: dict[str, str] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.texts = texts or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # noqa: ANN001, ANN201
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        text = self.texts.get(str(value))
+        if text:
+            option["attrs"]["data-text"] = text
+        return option
+
+
+class ReasonForm(forms.Form):
+    """Send back or reject: a kept template, free text, or both; a reason is required."""
+
+    template = forms.ModelChoiceField(
+        label=_("Reason template"), queryset=ReasonTemplate.objects.none(), required=False, empty_label=_("— none —")
+    )
+    text = forms.CharField(
+        label=_("Reason for the member"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Added after the template's text. The member reads it in their email."),
+    )
+
+    def __init__(self, *args: object, kind: str, language: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language = "en" if language.startswith("en") else "id"
+        templates = list(selectors.reason_templates(kind=kind))
+        field = self.fields["template"]
+        field.queryset = selectors.reason_templates(kind=kind)
+        field.widget = TemplateSelect(texts={str(t.pk): self._text(t) for t in templates})
+        field.widget.choices = field.choices
+        self.fields["text"].widget.attrs["data-reason-text"] = kind
+
+    def _text(self, template: ReasonTemplate) -> str:
+        return (template.text_en if self.language == "en" else template.text_id) or template.text_en
+
+    def clean(self) -> dict:
+        data = super().clean()
+        template, text = data.get("template"), (data.get("text") or "").strip()
+        parts = []
+        if template is not None:
+            template_text = self._text(template).strip()
+            # With JavaScript the template already filled the text box: do not say it twice.
+            if template_text not in text:
+                parts.append(template_text)
+        if text:
+            parts.append(text)
+        if not parts:
+            raise ValidationError(_("Choose a reason template or write a reason."), code="reason")
+        data["reason"] = "\n\n".join(parts)
+        return data
+
+
+class ReasonTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ReasonTemplate
+        fields = ["kind", "title", "text_en", "text_id", "is_active", "position"]
+        widgets = {"text_en": forms.Textarea(attrs={"rows": 4}), "text_id": forms.Textarea(attrs={"rows": 4})}
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(label=_("Staff member"), queryset=User.objects.none(), required=False,
+                                   empty_label=_("Anyone"))  # fmt: skip
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data: QueryDict | None) -> None:
+        super().__init__(data)
+        self.fields["actor"].queryset = selectors.audit_actors()
+        self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in selectors.audit_actions()]
+
+    def filters(self) -> selectors.AuditFilters:
+        if not self.is_valid():
+            return selectors.AuditFilters()
+        data = self.cleaned_data
+        return selectors.AuditFilters(
+            actor_id=data["actor"].pk if data["actor"] else None,
+            action=data["action"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )

@@ -1,0 +1,242 @@
+"""Reads for the back office. Every list page runs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from membercenter.accounts.models import User
+from membercenter.audit.models import AuditEntry
+from membercenter.backoffice.access import claims_for_reviewer
+from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem, ReasonTemplate
+from membercenter.notifications.models import OutboxEmail
+from membercenter.promotions.models import Promotion
+from membercenter.promotions.selectors import (
+    Eligibility,
+    EligibilityFacts,
+    eligibility_facts,
+    product_eligibility,
+    promotions_with_rules,
+)
+
+DUE_SOON_DAYS = 3
+QUEUE_ORDER = ("due_on", "submitted_at", "pk")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the reviewer chose on the queue page; empty means "any"."""
+
+    status: str = Claim.Status.SUBMITTED  # "" = every status
+    promotion_id: int | None = None
+    region_id: int | None = None
+    due: str = ""  # "", "overdue" or "soon"
+    held_by_me: bool = False
+
+
+def _filtered(qs: QuerySet[Claim], *, user: User, filters: QueueFilters, with_status: bool) -> QuerySet[Claim]:
+    if filters.promotion_id:
+        qs = qs.filter(promotion_id=filters.promotion_id)
+    if filters.region_id:
+        qs = qs.filter(region_id=filters.region_id)
+    if filters.due:
+        today = timezone.localdate()
+        # Only a claim still waiting for a decision can be overdue.
+        qs = qs.filter(status=Claim.Status.SUBMITTED)
+        if filters.due == "overdue":
+            qs = qs.filter(due_on__lt=today)
+        elif filters.due == "soon":
+            qs = qs.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+    if filters.held_by_me:
+        qs = qs.filter(held_by=user, held_until__gt=timezone.now())
+    if with_status and filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+def review_queue(*, user: User, filters: QueueFilters) -> QuerySet[Claim]:
+    """The reviewer's claims, oldest due first, with what the queue table shows."""
+    items = ClaimItem.objects.select_related("product__serial__product_model").order_by("pk")
+    return (
+        _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=True)
+        .select_related("member", "promotion", "region", "held_by")
+        .prefetch_related(Prefetch("items", queryset=items))
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def queue_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
+    """How many claims each status has, under the other filters: one aggregate query."""
+    qs = _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=False)
+    counts = qs.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in Claim.Status.values})
+    return {status: counts[status] or 0 for status in Claim.Status.values}
+
+
+def queue_next_claim(*, user: User, filters: QueueFilters, after: Claim) -> Claim | None:
+    """The claim after `after` in the queue, wrapping round; skips claims another reviewer holds."""
+    qs = (
+        _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=True)
+        .exclude(pk=after.pk)
+        .exclude(Q(held_until__gt=timezone.now()) & ~Q(held_by=user) & Q(held_by__isnull=False))
+        .order_by(*QUEUE_ORDER)
+    )
+    later = (
+        Q(due_on__gt=after.due_on)
+        | Q(due_on=after.due_on, submitted_at__gt=after.submitted_at)
+        | Q(due_on=after.due_on, submitted_at=after.submitted_at, pk__gt=after.pk)
+    )
+    return qs.filter(later).first() or qs.first()
+
+
+# --- the claim page ---------------------------------------------------------------------------
+
+
+@dataclass
+class ItemView:
+    """One product of the claim as the reviewer sees it."""
+
+    item: ClaimItem
+    eligibility: Eligibility
+    invoices: list[ClaimDocument] = field(default_factory=list)
+    serial_photos: list[ClaimDocument] = field(default_factory=list)
+
+
+@dataclass
+class RoundView:
+    number: int
+    events: list[ClaimEvent] = field(default_factory=list)
+    documents: list[ClaimDocument] = field(default_factory=list)
+
+
+def claim_page_queryset() -> QuerySet[Claim]:
+    return Claim.objects.select_related("member", "promotion", "region", "held_by")
+
+
+def claim_items(*, claim: Claim) -> list[ClaimItem]:
+    return list(
+        claim.items.select_related(
+            "product__serial__product_model__category", "product__store", "product__region", "product__member"
+        )
+        .prefetch_related("documents")
+        .order_by("pk")
+    )
+
+
+def facts_without_claim(*, claim: Claim, items: list[ClaimItem]) -> EligibilityFacts:
+    """The eligibility facts as they were for this claim: its own hold on stock and products removed.
+
+    `eligibility_facts` counts every active claim, this one included, so read as is
+    the rules "not redeemed", "stock" and "member limit" would fail because of the
+    very claim under review.
+    """
+    facts = eligibility_facts(
+        member_ids={claim.member_id, *(i.product.member_id for i in items)}, promotion_ids=[claim.promotion_id]
+    )
+    if claim.status not in Claim.ACTIVE:
+        return facts
+    for item in items:
+        if item.active:
+            facts.active_items.discard((item.product_id, item.promotion_id))
+    if facts.promotion_claims[claim.promotion_id] > 0:
+        facts.promotion_claims[claim.promotion_id] -= 1
+    member_key = (claim.member_id, claim.promotion_id)
+    if facts.member_claims[member_key] > 0:
+        facts.member_claims[member_key] -= 1
+    return facts
+
+
+def claim_submitted_day(claim: Claim) -> dt.date:
+    """The day, in the claim's region, the member first submitted it (when "open" is judged)."""
+    return claim.submitted_at.astimezone(ZoneInfo(claim.region.time_zone)).date()
+
+
+def claim_item_views(*, claim: Claim) -> list[ItemView]:
+    items = claim_items(claim=claim)
+    promotion = promotions_with_rules().get(pk=claim.promotion_id)
+    facts = facts_without_claim(claim=claim, items=items)
+    day = claim_submitted_day(claim)
+    views = []
+    for item in items:
+        verdict = product_eligibility(product=item.product, promotion=promotion, facts=facts, today=day)
+        view = ItemView(item=item, eligibility=verdict)
+        for doc in sorted(item.documents.all(), key=lambda d: (-d.round, d.uploaded_at)):
+            if doc.kind == ClaimDocument.Kind.INVOICE:
+                view.invoices.append(doc)
+            else:
+                view.serial_photos.append(doc)
+        views.append(view)
+    return views
+
+
+def claim_rounds(*, claim: Claim, item_views: list[ItemView]) -> list[RoundView]:
+    """The history, newest round first: each round's status changes and the documents sent in it."""
+    rounds: dict[int, RoundView] = defaultdict(lambda: RoundView(number=0))
+    for event in claim.events.select_related("actor").order_by("created_at", "pk"):
+        rounds[event.round].events.append(event)
+    for view in item_views:
+        for doc in view.invoices + view.serial_photos:
+            rounds[doc.round].documents.append(doc)
+    for number, round_view in rounds.items():
+        round_view.number = number
+    return [rounds[n] for n in sorted(rounds, reverse=True)]
+
+
+def reason_templates(*, kind: str) -> QuerySet[ReasonTemplate]:
+    return ReasonTemplate.objects.filter(kind=kind, is_active=True).order_by("position", "title")
+
+
+def claim_document(*, claim: Claim, doc_pk: int) -> ClaimDocument | None:
+    return ClaimDocument.objects.filter(pk=doc_pk, item__claim=claim).first()
+
+
+def claim_item(*, claim: Claim, item_pk: int) -> ClaimItem | None:
+    return ClaimItem.objects.select_related("product").filter(pk=item_pk, claim=claim).first()
+
+
+# --- other pages -----------------------------------------------------------------------------
+
+
+def promotions_for_staff() -> QuerySet[Promotion]:
+    return (
+        Promotion.objects.prefetch_related("regions")
+        .annotate(claim_count=Count("claims", distinct=True))
+        .order_by("-redeem_end", "name_en")
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor_id: int | None = None
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def audit_entries(*, filters: AuditFilters) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.select_related("actor").order_by("-created_at", "-pk")
+    if filters.actor_id:
+        qs = qs.filter(actor_id=filters.actor_id)
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.date_from:
+        qs = qs.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(created_at__date__lte=filters.date_to)
+    return qs
+
+
+def audit_actors() -> QuerySet[User]:
+    return User.objects.filter(pk__in=AuditEntry.objects.values("actor_id")).order_by("email")
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def outbox_failures() -> QuerySet[OutboxEmail]:
+    return OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED).select_related("user").order_by("-created_at")

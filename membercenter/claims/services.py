@@ -1,0 +1,271 @@
+"""Claim operations: submit, decide, send back and resubmit, withdraw, expire.
+
+Each runs in one transaction on a locked claim (or promotion) row, moves the status
+only through `Claim.move_to`, and writes the member's notification in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from membercenter.accounts.models import User
+from membercenter.audit.services import audit_record
+from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem
+from membercenter.evidence.models import Upload
+from membercenter.lib.business_days import add_business_days
+from membercenter.notifications.services import notify
+from membercenter.products.models import RegisteredProduct
+from membercenter.products.services import region_today
+from membercenter.promotions.models import Promotion
+from membercenter.promotions.selectors import eligibility_facts, product_eligibility, promotions_with_rules
+
+RECIPIENT_FIELDS = (
+    "full_name", "email", "phone", "address", "city", "province", "postal_code", "unit", "contact_name", "contact_phone",
+)  # fmt: skip
+HOLD_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class ItemEvidence:
+    """New documents for one product of a claim (either may be absent)."""
+
+    product_id: int
+    serial_photo: Upload | None = None
+    invoice: Upload | None = None
+
+
+def claim_due_on(*, claim_region_code: str, start: dt.date) -> dt.date:
+    return add_business_days(start, settings.CLAIM_REVIEW_BUSINESS_DAYS, country=claim_region_code)
+
+
+def _link(name: str, *args: object) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _attach(item: ClaimItem, upload: Upload | None, kind: str, round_no: int) -> None:
+    """Hand a pending upload over to the claim: the file stays, the claim now owns it."""
+    if upload is None:
+        return
+    ClaimDocument.objects.create(item=item, kind=kind, file=upload.file.name, round=round_no)
+    Upload.objects.filter(pk=upload.pk).delete()
+
+
+def _check_uploads(member: User, evidence: list[ItemEvidence]) -> None:
+    for ev in evidence:
+        for upload in (ev.serial_photo, ev.invoice):
+            if upload is not None and upload.owner_id != member.pk:
+                raise ValidationError(_("An uploaded file has expired. Please upload it again."), code="upload")
+
+
+def claim_submit(
+    *,
+    member: User,
+    promotion: Promotion,
+    evidence: list[ItemEvidence],
+    recipient: dict[str, str],
+    submit_token: uuid.UUID,
+) -> Claim:
+    """Create the claim. Submitting the same token again returns the claim already made."""
+    if not member.is_verified:
+        raise ValidationError(_("Please verify your email address before redeeming."), code="unverified")
+    if not evidence:
+        raise ValidationError(_("Choose at least one product to redeem."), code="empty")
+    existing = Claim.objects.filter(member=member, submit_token=submit_token).first()
+    if existing is not None:
+        return existing
+    _check_uploads(member, evidence)
+    try:
+        with transaction.atomic():
+            # The promotion row is the lock that makes "stock left" and "limit per member"
+            # hold under concurrent submits.
+            locked = promotions_with_rules().select_for_update(of=("self",)).get(pk=promotion.pk)
+            products = _products_to_claim(member, locked, [ev.product_id for ev in evidence])
+            region = products[0].region
+            today = region_today(region)
+            claim = Claim.objects.create(
+                member=member,
+                promotion=locked,
+                region=region,
+                submit_token=submit_token,
+                due_on=claim_due_on(claim_region_code=region.code, start=today),
+                **{f: recipient.get(f, "") for f in RECIPIENT_FIELDS},
+            )
+            by_product = {ev.product_id: ev for ev in evidence}
+            for product in products:
+                item = ClaimItem.objects.create(claim=claim, product=product, promotion=locked)
+                _attach(item, by_product[product.pk].serial_photo, ClaimDocument.Kind.SERIAL_PHOTO, 1)
+                _attach(item, by_product[product.pk].invoice, ClaimDocument.Kind.INVOICE, 1)
+            ClaimEvent.objects.create(claim=claim, to_status=Claim.Status.SUBMITTED, actor=member)
+            notify(
+                user=member,
+                template="claim_received",
+                context={"claim": claim, "promotion": locked},
+                link=_link("claims:history"),
+            )
+    except IntegrityError:
+        existing = Claim.objects.filter(member=member, submit_token=submit_token).first()
+        if existing is not None:
+            return existing
+        raise ValidationError(
+            _("This product is already redeemed, or waiting for review, in this promotion."), code="taken"
+        ) from None
+    return claim
+
+
+def _products_to_claim(member: User, promotion: Promotion, product_ids: list[int]) -> list[RegisteredProduct]:
+    products = list(
+        RegisteredProduct.objects.filter(member=member, pk__in=product_ids).select_related(
+            "serial__product_model__category", "store", "region"
+        )
+    )
+    if len(products) != len(set(product_ids)):
+        raise ValidationError(_("Choose products from My Products."), code="not_owner")
+    if len({p.region_id for p in products}) > 1:
+        raise ValidationError(_("Redeem products bought in one region together."), code="regions")
+    facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[promotion.pk])
+    problems = []
+    for product in products:
+        verdict = product_eligibility(product=product, promotion=promotion, facts=facts)
+        problems += [f"{product.serial.sn}: {f.message}" for f in verdict.failures]
+    if problems:
+        raise ValidationError(problems, code="ineligible")
+    return products
+
+
+def _locked(claim: Claim) -> Claim:
+    return Claim.objects.select_for_update().select_related("member", "promotion").get(pk=claim.pk)
+
+
+def _decide(claim: Claim, status: str, reviewer: User, note: str, template: str, link: str) -> Claim:
+    with transaction.atomic():
+        claim = _locked(claim)
+        claim.move_to(status, by=reviewer, note=note)
+        claim.reason = note
+        claim.decided_at = timezone.now()
+        claim.held_by, claim.held_until = None, None
+        claim.save(update_fields=["reason", "decided_at", "held_by", "held_until"])
+        notify(
+            user=claim.member,
+            template=template,
+            context={"claim": claim, "promotion": claim.promotion, "reason": note},
+            link=link,
+        )
+        audit_record(
+            actor=reviewer,
+            action=f"claim.{status}",
+            target=claim,
+            summary=f"Claim #{claim.pk} → {status}" + (f": {note}" if note else ""),
+        )
+    return claim
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the member a reason."), code="reason")
+    return reason
+
+
+def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
+    return _decide(claim, Claim.Status.APPROVED, reviewer, "", "claim_approved", _link("claims:history"))
+
+
+def claim_send_back(*, claim: Claim, reviewer: User, reason: str) -> Claim:
+    reason = _reason_required(reason)
+    return _decide(claim, Claim.Status.SENT_BACK, reviewer, reason, "claim_sent_back", _link("claims:again", claim.pk))
+
+
+def claim_reject(*, claim: Claim, reviewer: User, reason: str) -> Claim:
+    reason = _reason_required(reason)
+    return _decide(claim, Claim.Status.REJECTED, reviewer, reason, "claim_rejected", _link("claims:history"))
+
+
+def claim_withdraw(*, claim: Claim, member: User) -> Claim:
+    with transaction.atomic():
+        claim = _locked(claim)
+        if claim.member_id != member.pk:
+            raise ValidationError(_("This claim is not yours."), code="owner")
+        claim.move_to(Claim.Status.WITHDRAWN, by=member, note=_("Withdrawn by the member"))
+        notify(user=member, template="claim_withdrawn", context={"claim": claim, "promotion": claim.promotion})
+    return claim
+
+
+def claim_resubmit(
+    *, claim: Claim, member: User, recipient: dict[str, str], evidence: list[ItemEvidence]
+) -> Claim:
+    """Redeem Again: a new round with the new documents; earlier ones are kept."""
+    _check_uploads(member, evidence)
+    with transaction.atomic():
+        claim = _locked(claim)
+        if claim.member_id != member.pk:
+            raise ValidationError(_("This claim is not yours."), code="owner")
+        if not any(ev.serial_photo or ev.invoice for ev in evidence):
+            raise ValidationError(_("Upload at least one new document."), code="no_documents")
+        claim.round += 1
+        claim.move_to(Claim.Status.SUBMITTED, by=member, note=_("Sent again with new documents"))
+        items = {item.product_id: item for item in claim.items.all()}
+        for ev in evidence:
+            item = items.get(ev.product_id)
+            if item is None:
+                raise ValidationError(_("Choose products from this claim."), code="not_in_claim")
+            _attach(item, ev.serial_photo, ClaimDocument.Kind.SERIAL_PHOTO, claim.round)
+            _attach(item, ev.invoice, ClaimDocument.Kind.INVOICE, claim.round)
+        for f in RECIPIENT_FIELDS:
+            setattr(claim, f, recipient.get(f, getattr(claim, f)))
+        claim.resubmitted_at = timezone.now()
+        claim.due_on = claim_due_on(claim_region_code=claim.region.code, start=region_today(claim.region))
+        claim.save()
+        notify(
+            user=member,
+            template="claim_received",
+            context={"claim": claim, "promotion": claim.promotion},
+            link=_link("claims:history"),
+        )
+    return claim
+
+
+def claims_expire_sent_back(*, today: dt.date | None = None) -> int:
+    """Sent-back claims whose promotion deadline has passed expire (a scheduled job)."""
+    today = today or timezone.localdate()
+    ids = list(
+        Claim.objects.filter(status=Claim.Status.SENT_BACK, promotion__redeem_end__lt=today).values_list(
+            "pk", flat=True
+        )
+    )
+    expired = 0
+    for pk in ids:
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().select_related("member", "promotion").get(pk=pk)
+            if claim.status != Claim.Status.SENT_BACK:
+                continue  # answered or handled by another run meanwhile
+            claim.move_to(Claim.Status.EXPIRED, by=None, note=_("Not sent again before the promotion's deadline"))
+            notify(user=claim.member, template="claim_expired", context={"claim": claim, "promotion": claim.promotion})
+            expired += 1
+    return expired
+
+
+def claim_hold(*, claim: Claim, reviewer: User) -> bool:
+    """Mark the claim as being reviewed by `reviewer`; False when another reviewer holds it."""
+    now = timezone.now()
+    with transaction.atomic():
+        claim = _locked(claim)
+        if claim.held_by_id not in (None, reviewer.pk) and claim.held_until and claim.held_until > now:
+            return False
+        claim.held_by = reviewer
+        claim.held_until = now + dt.timedelta(minutes=HOLD_MINUTES)
+        claim.save(update_fields=["held_by", "held_until"])
+    return True
+
+
+def claim_release(*, claim: Claim, reviewer: User) -> None:
+    Claim.objects.filter(pk=claim.pk, held_by=reviewer).update(held_by=None, held_until=None)

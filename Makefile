@@ -28,6 +28,7 @@ run: demo
 	$(BIN)/python manage.py serve --addr $(HOST)
 
 test: setup
+	@rm -f var/test-db-*
 	TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup

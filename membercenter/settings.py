@@ -6,6 +6,7 @@ a malformed value stops start-up with a message that names the variable.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -105,8 +106,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    if env.str("SQLITE_TEST_NAME", default=""):
-        _db["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME")}
+    # Tests use a file, not SQLite's shared-cache memory database: that one locks whole
+    # tables and fails concurrent writers at once instead of letting them wait.
+    _test_db = VAR_DIR / f"test-db-{os.getpid()}.sqlite3"  # one per run: parallel runs never share it
+    _db["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(_test_db))}
 else:
     _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     _db["CONN_HEALTH_CHECKS"] = True

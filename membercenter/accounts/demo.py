@@ -12,6 +12,9 @@ DEMO_PASSWORD = "demo-pass-2024"  # noqa: S105 - printed by `make run`, for the 
 DEMO_MEMBER = "member@example.com"
 DEMO_STAFF = "staff@example.com"
 DEMO_ADMIN = "admin@example.com"
+DEMO_REVIEWER_ID = "reviewer.id@example.com"
+DEMO_REVIEWER_MY = "reviewer.my@example.com"
+DEMO_MANAGER = "manager@example.com"
 
 _CATALOG_PERMS = [
     f"{action}_{model}"
@@ -44,3 +47,27 @@ def demo_users_load() -> None:
             )
         if email == DEMO_STAFF:
             user.groups.add(staff_group)
+    demo_back_office_load()
+
+
+def demo_back_office_load() -> None:
+    """Reviewers for Indonesia and Malaysia, and a promotion manager, in their roles."""
+    from membercenter.backoffice import roles
+
+    roles.roles_ensure()
+    now = timezone.now()
+    staff = [
+        (DEMO_REVIEWER_ID, "Rina", "Reviewer", roles.REVIEWER, ["ID"]),
+        (DEMO_REVIEWER_MY, "Aminah", "Reviewer", roles.REVIEWER, ["MY"]),
+        (DEMO_MANAGER, "Putra", "Manager", roles.PROMOTION_MANAGER, []),
+        (DEMO_ADMIN, "Adi", "Admin", roles.ADMINISTRATOR, ["ID", "MY", "SG"]),
+    ]
+    for email, first, last, role, regions in staff:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, first_name=first, last_name=last, is_staff=True,
+                region=Region.objects.get(code=(regions or ["ID"])[0]), email_verified_at=now, privacy_accepted_at=now,
+            )  # fmt: skip
+        user.groups.add(Group.objects.get(name=role))
+        user.review_regions.set(Region.objects.filter(code__in=regions))

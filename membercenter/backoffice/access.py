@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from membercenter.accounts.models import User
 from membercenter.backoffice.roles import PERM_REVIEW, is_administrator
+from membercenter.catalog.models import Region
 from membercenter.claims.models import Claim
 
 View = Callable[..., HttpResponse]
@@ -42,14 +43,22 @@ def staff_required(perm: str | tuple[str, ...]) -> Callable[[View], View]:
     return decorator
 
 
+def reviewer_regions(user: User) -> QuerySet[Region] | None:
+    """The regions whose claims and products `user` may see as staff; None means all of them."""
+    if not user.is_authenticated or not user.has_perm(PERM_REVIEW):
+        return Region.objects.none()
+    if is_administrator(user):
+        return None
+    return user.review_regions.all()
+
+
 def claims_for_reviewer(user: User) -> QuerySet[Claim]:
     """The claims `user` may review: those of their regions; administrators see all."""
-    if not user.is_authenticated or not user.has_perm(PERM_REVIEW):
-        return Claim.objects.none()
-    if is_administrator(user):
+    regions = reviewer_regions(user)
+    if regions is None:
         return Claim.objects.all()
     # A subquery, not a list: no extra query, however many regions.
-    return Claim.objects.filter(region__in=user.review_regions.values("pk"))
+    return Claim.objects.filter(region__in=regions.values("pk"))
 
 
 def claim_for_reviewer(user: User, pk: int, *, queryset: QuerySet[Claim] | None = None) -> Claim:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from membercenter.accounts.models import User
 from membercenter.audit.models import AuditEntry
@@ -96,6 +97,18 @@ def queue_next_claim(*, user: User, filters: QueueFilters, after: Claim) -> Clai
 # --- the claim page ---------------------------------------------------------------------------
 
 
+RULE_LABELS = {
+    "model": _("Eligible model or category"),
+    "purchase_window": _("Bought in the purchase window"),
+    "open": _("Promotion open on the day of the claim"),
+    "region": _("Bought in a promotion region"),
+    "store": _("Participating store"),
+    "not_redeemed": _("Not redeemed in another claim"),
+    "stock": _("Rewards left"),
+    "member_limit": _("Under the per-member limit"),
+}
+
+
 @dataclass
 class ItemView:
     """One product of the claim as the reviewer sees it."""
@@ -104,6 +117,10 @@ class ItemView:
     eligibility: Eligibility
     invoices: list[ClaimDocument] = field(default_factory=list)
     serial_photos: list[ClaimDocument] = field(default_factory=list)
+
+    @property
+    def rules(self) -> list[tuple[str, bool, str]]:
+        return [(RULE_LABELS.get(v.rule, v.rule), v.ok, v.message) for v in self.eligibility.verdicts]
 
 
 @dataclass
@@ -176,7 +193,10 @@ def claim_item_views(*, claim: Claim) -> list[ItemView]:
 def claim_rounds(*, claim: Claim, item_views: list[ItemView]) -> list[RoundView]:
     """The history, newest round first: each round's status changes and the documents sent in it."""
     rounds: dict[int, RoundView] = defaultdict(lambda: RoundView(number=0))
+    labels = dict(Claim.Status.choices)
     for event in claim.events.select_related("actor").order_by("created_at", "pk"):
+        event.from_label = labels.get(event.from_status, event.from_status)  # type: ignore[attr-defined]
+        event.to_label = labels.get(event.to_status, event.to_status)  # type: ignore[attr-defined]
         rounds[event.round].events.append(event)
     for view in item_views:
         for doc in view.invoices + view.serial_photos:

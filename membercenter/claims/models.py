@@ -35,8 +35,11 @@ class Claim(models.Model):
         Status.WITHDRAWN: frozenset(),
         Status.EXPIRED: frozenset(),
     }
-    # A claim in one of these holds its products in the promotion and a unit of its stock.
+    # A claim in one of these holds a unit of the promotion's stock.
     ACTIVE = frozenset({Status.SUBMITTED, Status.SENT_BACK, Status.APPROVED, Status.REWARD_SENT})
+    # ...and in one of these it keeps its products from being claimed again in the promotion:
+    # a rejection is final, so the same product cannot simply be sent in again.
+    HOLDS_PRODUCTS = ACTIVE | {Status.REJECTED}
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="claims")
@@ -98,7 +101,7 @@ class Claim(models.Model):
         previous = self.status
         self.status = status
         self.save(update_fields=["status"])
-        if status not in self.ACTIVE:
+        if status not in self.HOLDS_PRODUCTS:
             self.items.update(active=False)
         return ClaimEvent.objects.create(
             claim=self, from_status=previous, to_status=status, actor=by, note=note, round=self.round
@@ -110,6 +113,7 @@ class ClaimItem(models.Model):
     product = models.ForeignKey(RegisteredProduct, on_delete=models.PROTECT, related_name="claim_items")
     # Copied from the claim so that the database can hold the rule below.
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="+")
+    # True while the claim's status is in Claim.HOLDS_PRODUCTS.
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from membercenter.accounts.models import User
@@ -30,7 +31,8 @@ from membercenter.promotions.models import Promotion
 from membercenter.promotions.selectors import eligibility_facts, product_eligibility, promotions_with_rules
 
 RECIPIENT_FIELDS = (
-    "full_name", "email", "phone", "address", "city", "province", "postal_code", "unit", "contact_name", "contact_phone",
+    "full_name", "email", "phone", "address", "city", "province", "postal_code", "unit",
+    "contact_name", "contact_phone",
 )  # fmt: skip
 HOLD_MINUTES = 30
 
@@ -84,11 +86,21 @@ def claim_submit(
     if existing is not None:
         return existing
     _check_uploads(member, evidence)
+    if any(ev.serial_photo is None for ev in evidence):
+        # SPEC §3: the evidence includes a photo of each product's serial sticker.
+        raise ValidationError(
+            _("Upload a photo of the serial number sticker on the product (not the box)."), code="photo"
+        )
     try:
         with transaction.atomic():
             # The promotion row is the lock that makes "stock left" and "limit per member"
             # hold under concurrent submits.
             locked = promotions_with_rules().select_for_update(of=("self",)).get(pk=promotion.pk)
+            # A twin request with this token may have committed while this one waited for the
+            # lock; its products now count as taken, so answer with its claim before judging.
+            existing = Claim.objects.filter(member=member, submit_token=submit_token).first()
+            if existing is not None:
+                return existing
             products = _products_to_claim(member, locked, [ev.product_id for ev in evidence])
             region = products[0].region
             today = region_today(region)
@@ -117,7 +129,7 @@ def claim_submit(
         if existing is not None:
             return existing
         raise ValidationError(
-            _("This product is already redeemed, or waiting for review, in this promotion."), code="taken"
+            _("This product was already redeemed (or is waiting for review, or was refused) in this promotion."), code="taken"
         ) from None
     return claim
 
@@ -138,12 +150,17 @@ def _products_to_claim(member: User, promotion: Promotion, product_ids: list[int
         verdict = product_eligibility(product=product, promotion=promotion, facts=facts)
         problems += [f"{product.serial.sn}: {f.message}" for f in verdict.failures]
     if problems:
-        raise ValidationError(problems, code="ineligible")
+        # Each message keeps the code (a list given to ValidationError would drop it).
+        raise ValidationError([ValidationError(p, code="ineligible") for p in problems])
     return products
 
 
 def _locked(claim: Claim) -> Claim:
-    return Claim.objects.select_for_update().select_related("member", "promotion").get(pk=claim.pk)
+    # Lock only the claim row: locking the joined promotion and region rows too (PostgreSQL's
+    # plain FOR UPDATE does) would queue every decision behind every submit of the promotion.
+    return (
+        Claim.objects.select_for_update(of=("self",)).select_related("member", "promotion", "region").get(pk=claim.pk)
+    )
 
 
 def _decide(claim: Claim, status: str, reviewer: User, note: str, template: str, link: str) -> Claim:
@@ -200,9 +217,7 @@ def claim_withdraw(*, claim: Claim, member: User) -> Claim:
     return claim
 
 
-def claim_resubmit(
-    *, claim: Claim, member: User, recipient: dict[str, str], evidence: list[ItemEvidence]
-) -> Claim:
+def claim_resubmit(*, claim: Claim, member: User, recipient: dict[str, str], evidence: list[ItemEvidence]) -> Claim:
     """Redeem Again: a new round with the new documents; earlier ones are kept."""
     _check_uploads(member, evidence)
     with transaction.atomic():
@@ -211,6 +226,14 @@ def claim_resubmit(
             raise ValidationError(_("This claim is not yours."), code="owner")
         if not any(ev.serial_photo or ev.invoice for ev in evidence):
             raise ValidationError(_("Upload at least one new document."), code="no_documents")
+        if claim.status == Claim.Status.SENT_BACK and claim_past_deadline(claim):
+            # The sent-back email promises expiry after the deadline; the hourly expiry job
+            # may not have run yet, so the deadline is enforced here too.
+            raise ValidationError(
+                _("The promotion's deadline (%(date)s) has passed, so this redemption can no longer be sent again.")
+                % {"date": date_format(claim.promotion.redeem_end, "j M Y")},
+                code="deadline",
+            )
         claim.round += 1
         claim.move_to(Claim.Status.SUBMITTED, by=member, note=_("Sent again with new documents"))
         items = {item.product_id: item for item in claim.items.all()}
@@ -234,20 +257,32 @@ def claim_resubmit(
     return claim
 
 
+def claim_past_deadline(claim: Claim) -> bool:
+    """True once the promotion's redemption deadline has passed in the claim's region."""
+    return region_today(claim.region) > claim.promotion.redeem_end
+
+
 def claims_expire_sent_back(*, today: dt.date | None = None) -> int:
-    """Sent-back claims whose promotion deadline has passed expire (a scheduled job)."""
-    today = today or timezone.localdate()
+    """Sent-back claims whose promotion deadline has passed expire (a scheduled job).
+
+    Without `today`, each claim's deadline is judged on its region's date, as Redeem
+    Again judges it, so a claim never expires while its member may still send it again.
+    """
+    # A day of slack for regions ahead of the server's time zone; each claim is checked exactly below.
+    latest = today or timezone.localdate() + dt.timedelta(days=1)
     ids = list(
-        Claim.objects.filter(status=Claim.Status.SENT_BACK, promotion__redeem_end__lt=today).values_list(
+        Claim.objects.filter(status=Claim.Status.SENT_BACK, promotion__redeem_end__lt=latest).values_list(
             "pk", flat=True
         )
     )
     expired = 0
     for pk in ids:
         with transaction.atomic():
-            claim = Claim.objects.select_for_update().select_related("member", "promotion").get(pk=pk)
+            claim = _locked(Claim(pk=pk))
             if claim.status != Claim.Status.SENT_BACK:
                 continue  # answered or handled by another run meanwhile
+            if claim.promotion.redeem_end >= (today or region_today(claim.region)):
+                continue  # still the deadline day in the claim's region
             claim.move_to(Claim.Status.EXPIRED, by=None, note=_("Not sent again before the promotion's deadline"))
             notify(user=claim.member, template="claim_expired", context={"claim": claim, "promotion": claim.promotion})
             expired += 1

@@ -81,6 +81,9 @@ def again(request: HttpRequest, pk: int) -> HttpResponse:
     if claim.status != Claim.Status.SENT_BACK:
         messages.info(request, _("This redemption is not waiting for documents."))
         return redirect("claims:history")
+    if services.claim_past_deadline(claim):
+        messages.error(request, _("The promotion's deadline has passed, so this redemption can no longer be sent again."))
+        return redirect("claims:history")
     initial = {f: getattr(claim, f) for f in services.RECIPIENT_FIELDS}
     form = RedeemAgainForm(request.POST if request.method == "POST" else None, initial=initial)
     errors: dict[str, str] = {}

@@ -18,7 +18,9 @@ def _public_holidays(country: str) -> holidays.HolidayBase:
 
 
 def is_business_day(day: dt.date, *, country: str) -> bool:
-    return day.weekday() < 5 and day not in _public_holidays(country)
+    calendar = _public_holidays(country)
+    # The country's own weekend (Friday–Saturday in Saudi Arabia, for one), not always Sat–Sun.
+    return day.weekday() not in calendar.weekend and day not in calendar
 
 
 def add_business_days(start: dt.date, days: int, *, country: str) -> dt.date:

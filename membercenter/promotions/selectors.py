@@ -67,8 +67,9 @@ def eligibility_facts(*, member_ids: Iterable[int], promotion_ids: Iterable[int]
     member_ids, promotion_ids = list(set(member_ids)), list(set(promotion_ids))
     facts = EligibilityFacts()
     facts.active_items = set(
-        ClaimItem.objects.filter(active=True, promotion_id__in=promotion_ids, product__member_id__in=member_ids)
-        .values_list("product_id", "promotion_id")
+        ClaimItem.objects.filter(
+            active=True, promotion_id__in=promotion_ids, product__member_id__in=member_ids
+        ).values_list("product_id", "promotion_id")
     )
     active = Claim.objects.filter(promotion_id__in=promotion_ids, status__in=Claim.ACTIVE)
     for row in active.values("promotion_id").annotate(n=Count("pk")):
@@ -121,7 +122,8 @@ def product_eligibility(
     else:
         rule("purchase_window", True, "")
     if promotion.status != Promotion.Status.PUBLISHED or today > promotion.redeem_end:
-        rule("open", False, _("Redemption for this promotion closed on %(date)s.") % {"date": _day(promotion.redeem_end)})
+        closed = _("Redemption for this promotion closed on %(date)s.") % {"date": _day(promotion.redeem_end)}
+        rule("open", False, closed)
     elif today < promotion.redeem_start:
         rule("open", False, _("Redemption opens on %(date)s.") % {"date": _day(promotion.redeem_start)})
     else:
@@ -140,7 +142,7 @@ def product_eligibility(
     rule(
         "not_redeemed",
         (product.pk, promotion.pk) not in facts.active_items,
-        _("This product is already redeemed, or waiting for review, in this promotion."),
+        _("This product was already redeemed (or is waiting for review, or was refused) in this promotion."),
     )
     rule(
         "stock",
@@ -170,11 +172,12 @@ def promotion_eligibility_for_member(*, member: User, promotion: Promotion) -> l
 
 
 def visible_promotions(*, region: Region | None) -> QuerySet[Promotion]:
-    """Published promotions of the member's region, newest deadline first (All Promotions)."""
-    qs = promotions_with_rules().filter(status=Promotion.Status.PUBLISHED)
+    """All Promotions: published ones of the member's region that are open or coming, by deadline."""
+    today = timezone.localdate() - dt.timedelta(days=1)  # a day of slack for time zones
+    qs = promotions_with_rules().filter(status=Promotion.Status.PUBLISHED, redeem_end__gte=today)
     if region is not None:
         qs = qs.filter(regions=region)
-    return qs.order_by("-redeem_end", "pk")
+    return qs.order_by("redeem_end", "pk")
 
 
 def products_promotions(*, member: User, products: list[RegisteredProduct]) -> dict[int, list[Eligibility]]:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercenter.claims import selectors as claim_selectors
@@ -37,7 +38,8 @@ def _draft(request: HttpRequest, promotion: Promotion) -> dict:
 @login_required
 def promotion_list(request: HttpRequest) -> HttpResponse:
     promotions = selectors.visible_promotions(region=request.user.region)
-    return render(request, "promotions/list.html", {"promotions": promotions, "tab": "all"})
+    context = {"promotions": promotions, "tab": "all", "today": timezone.localdate()}
+    return render(request, "promotions/list.html", context)
 
 
 def banner(request: HttpRequest, slug: str) -> FileResponse:

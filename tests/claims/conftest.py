@@ -60,7 +60,7 @@ def make_claim(*, product=None, promotion=None, status=Claim.Status.SUBMITTED, *
         contact_name="Joko",
         **kwargs,
     )
-    ClaimItem.objects.create(claim=claim, product=product, promotion=promotion, active=status in Claim.ACTIVE)
+    ClaimItem.objects.create(claim=claim, product=product, promotion=promotion, active=status in Claim.HOLDS_PRODUCTS)
     ClaimEvent.objects.create(claim=claim, to_status=status)
     return claim
 
@@ -73,3 +73,43 @@ def promotion(db):
 @pytest.fixture
 def member(db):
     return UserFactory()
+
+
+def upload_for(member, kind="serial_photo"):
+    """A pending upload of `member`, as the redeem and Redeem Again pages leave it."""
+    from django.core.files.base import ContentFile
+
+    from membercenter.evidence.models import Upload
+    from tests.factories import image_bytes
+
+    row = Upload(owner=member, kind=kind)
+    row.file.save(f"{kind}.jpg", ContentFile(image_bytes("JPEG", size=(64, 48))), save=False)
+    row.save()
+    return row
+
+
+RECIPIENT = {
+    "full_name": "Joko Santoso",
+    "email": "joko@example.com",
+    "phone": "08123456789",
+    "address": "Jl. Sudirman No. 100",
+    "city": "Jakarta",
+    "contact_name": "Joko",
+}
+
+
+def submit(member, promotion, products, *, token=None, photos=True):
+    """claim_submit as the confirm page calls it (one sticker photo per product)."""
+    import uuid
+
+    from membercenter.claims.services import ItemEvidence, claim_submit
+
+    evidence = [ItemEvidence(product_id=p.pk, serial_photo=upload_for(member) if photos else None) for p in products]
+    return claim_submit(
+        member=member, promotion=promotion, evidence=evidence, recipient=RECIPIENT, submit_token=token or uuid.uuid4()
+    )
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(is_staff=True, first_name="Rina")

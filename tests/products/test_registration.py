@@ -219,10 +219,20 @@ def test_invoice_is_only_for_its_owner_and_staff(client, member):
     other = RegisteredProductFactory()
     assert client.get(reverse("products:invoice", args=[other.pk])).status_code == 404
     assert client.get(reverse("products:registered", args=[other.pk])).status_code == 404
-    from tests.factories import UserFactory
+    from django.contrib.auth.models import Group
 
-    client.force_login(UserFactory(is_staff=True))
-    assert client.get(url).status_code == 200
+    from membercenter.backoffice.roles import REVIEWER, roles_ensure
+    from tests.factories import RegionFactory, UserFactory
+
+    roles_ensure()
+    client.force_login(UserFactory(is_staff=True))  # staff, but no reviewer of this region
+    assert client.get(url).status_code == 404
+    for regions, status in (([product.region], 200), ([RegionFactory(code="MY", name_en="Malaysia")], 404)):
+        reviewer = UserFactory(is_staff=True)
+        reviewer.groups.add(Group.objects.get(name=REVIEWER))
+        reviewer.review_regions.set(regions)
+        client.force_login(reviewer)
+        assert client.get(url).status_code == status
 
 
 def test_registration_page_image_stream_is_valid_jpeg():

@@ -1,0 +1,1 @@
+"""Back-office pages: thin views over the services and selectors of each app."""

@@ -1,0 +1,179 @@
+"""The review queue, the claim page, its pictures and the decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from membercenter.backoffice import selectors
+from membercenter.backoffice.access import claim_for_reviewer, staff_required
+from membercenter.backoffice.forms import ALL, QueueFilterForm, ReasonForm
+from membercenter.backoffice.roles import PERM_REVIEW
+from membercenter.backoffice.views.common import paginate, private_file, query_without_page
+from membercenter.claims import services as claim_services
+from membercenter.claims.models import Claim, ReasonTemplate
+
+
+def _claim_url(claim: Claim, query: str) -> str:
+    url = reverse("backoffice:claim", args=[claim.pk])
+    return f"{url}?{query}" if query else url
+
+
+def _status_tabs(request: HttpRequest, counts: dict[str, int], current: str) -> list[dict]:
+    tabs = []
+    for value, label in [(ALL, _("All statuses")), *Claim.Status.choices]:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["status"] = value
+        count = sum(counts.values()) if value == ALL else counts[value]
+        tabs.append({"label": label, "count": count, "query": query.urlencode(), "current": value == (current or ALL)})
+    return tabs
+
+
+@staff_required(PERM_REVIEW)
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET, user=request.user)
+    filters = form.filters()
+    page = paginate(request, selectors.review_queue(user=request.user, filters=filters))
+    counts = selectors.queue_counts(user=request.user, filters=filters)
+    context = {
+        "form": form,
+        "page": page,
+        "tabs": _status_tabs(request, counts, filters.status),
+        "query": query_without_page(request.GET),
+        "today": timezone.localdate(),
+        "now": timezone.now(),
+    }
+    return render(request, "backoffice/queue.html", context)
+
+
+def _claim_page(
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    send_back_form: ReasonForm | None = None,
+    reject_form: ReasonForm | None = None,
+) -> HttpResponse:
+    query = query_without_page(request.GET)
+    filters = QueueFilterForm(request.GET, user=request.user).filters()
+    language = claim.member.language
+    item_views = selectors.claim_item_views(claim=claim)
+    held_elsewhere = claim.held_by_id not in (None, request.user.pk) and bool(
+        claim.held_until and claim.held_until > timezone.now()
+    )
+    context = {
+        "claim": claim,
+        "items": item_views,
+        "rounds": selectors.claim_rounds(claim=claim, item_views=item_views),
+        "query": query,
+        "next_claim": selectors.queue_next_claim(user=request.user, filters=filters, after=claim),
+        "held_elsewhere": held_elsewhere,
+        "decidable": claim.status == Claim.Status.SUBMITTED,
+        "send_back_form": send_back_form
+        or ReasonForm(prefix="send_back", kind=ReasonTemplate.Kind.SEND_BACK, language=language),
+        "reject_form": reject_form or ReasonForm(prefix="reject", kind=ReasonTemplate.Kind.REJECT, language=language),
+    }
+    return render(request, "backoffice/claim.html", context)
+
+
+@staff_required(PERM_REVIEW)
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening a claim that waits for a decision holds it for this reviewer (unless another one does)."""
+    claim = claim_for_reviewer(request.user, pk)
+    if claim.status == Claim.Status.SUBMITTED:
+        claim_services.claim_hold(claim=claim, reviewer=request.user)
+    claim = selectors.claim_page_queryset().get(pk=claim.pk)
+    return _claim_page(request, claim)
+
+
+def _after_decision(request: HttpRequest, claim: Claim, message: str) -> HttpResponse:
+    messages.success(request, message)
+    filters = QueueFilterForm(request.GET, user=request.user).filters()
+    following = selectors.queue_next_claim(user=request.user, filters=filters, after=claim)
+    query = query_without_page(request.GET)
+    if following is None:
+        messages.info(request, _("No more claims in this queue."))
+        return redirect(reverse("backoffice:queue") + (f"?{query}" if query else ""))
+    return redirect(_claim_url(following, query))
+
+
+def _refused(request: HttpRequest, claim: Claim, err: ValidationError) -> HttpResponse:
+    messages.error(request, " ".join(err.messages))
+    return redirect(_claim_url(claim, query_without_page(request.GET)))
+
+
+@staff_required(PERM_REVIEW)
+@require_POST
+def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = claim_for_reviewer(request.user, pk)
+    try:
+        claim_services.claim_approve(claim=claim, reviewer=request.user)
+    except ValidationError as err:
+        return _refused(request, claim, err)
+    return _after_decision(request, claim, _("Claim #%(pk)s approved.") % {"pk": claim.pk})
+
+
+def _reason_decision(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    claim = claim_for_reviewer(request.user, pk, queryset=selectors.claim_page_queryset())
+    form = ReasonForm(request.POST, prefix=kind, kind=kind, language=claim.member.language)
+    if not form.is_valid():
+        messages.error(request, _("Give the member a reason."))
+        forms = {"send_back_form" if kind == ReasonTemplate.Kind.SEND_BACK else "reject_form": form}
+        return _claim_page(request, claim, **forms)
+    decide = claim_services.claim_send_back if kind == ReasonTemplate.Kind.SEND_BACK else claim_services.claim_reject
+    try:
+        decide(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as err:
+        return _refused(request, claim, err)
+    if kind == ReasonTemplate.Kind.SEND_BACK:
+        done = _("Claim #%(pk)s sent back to the member.")
+    else:
+        done = _("Claim #%(pk)s rejected.")
+    return _after_decision(request, claim, done % {"pk": claim.pk})
+
+
+@staff_required(PERM_REVIEW)
+@require_POST
+def claim_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reason_decision(request, pk, ReasonTemplate.Kind.SEND_BACK)
+
+
+@staff_required(PERM_REVIEW)
+@require_POST
+def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reason_decision(request, pk, ReasonTemplate.Kind.REJECT)
+
+
+@staff_required(PERM_REVIEW)
+@require_POST
+def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = claim_for_reviewer(request.user, pk)
+    claim_services.claim_release(claim=claim, reviewer=request.user)
+    messages.success(request, _("Claim #%(pk)s is no longer held by you.") % {"pk": claim.pk})
+    query = query_without_page(request.GET)
+    return redirect(reverse("backoffice:queue") + (f"?{query}" if query else ""))
+
+
+@staff_required(PERM_REVIEW)
+def claim_document(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
+    claim = claim_for_reviewer(request.user, pk)
+    document = selectors.claim_document(claim=claim, doc_pk=doc_pk)
+    if document is None:
+        raise Http404
+    return private_file(document.file)
+
+
+@staff_required(PERM_REVIEW)
+def claim_item_invoice(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
+    """The invoice the member gave when registering the product."""
+    claim = claim_for_reviewer(request.user, pk)
+    item = selectors.claim_item(claim=claim, item_pk=item_pk)
+    if item is None:
+        raise Http404
+    return private_file(item.product.invoice)

@@ -229,6 +229,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Celery logs every task at INFO; in-process (eager) runs would flood the console.
+    "loggers": {"celery": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "membercenter.lib.views.csrf_failure"
 CLAIM_REVIEW_BUSINESS_DAYS = env.int("CLAIM_REVIEW_BUSINESS_DAYS", default=14)

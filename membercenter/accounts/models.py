@@ -110,6 +110,9 @@ class NewsletterSubscription(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "newsletter"], name="newsletter_subscription_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.newsletter_id}"
+
 
 class Captcha(models.Model):
     """An arithmetic challenge; its answer never leaves the server and works once."""
@@ -118,6 +121,9 @@ class Captcha(models.Model):
     question = models.CharField(max_length=20)
     answer = models.PositiveSmallIntegerField()
     expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.question
 
 
 class MemberSession(models.Model):
@@ -132,3 +138,6 @@ class MemberSession(models.Model):
 
     class Meta:
         ordering = ["-last_activity"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.ip_address}"

@@ -137,8 +137,10 @@ def demo_promotions_load() -> dict[str, Promotion]:
         "running": _promotion(
             "boost-your-success",
             name_en="Boost Your Success", name_id="Boost Your Success",
-            description_en="The perfect device for work and learning: a digital voucher for every AIO, desktop or laptop.",
-            description_id="Perangkat sempurna untuk bekerja dan belajar: voucher digital untuk setiap AIO, desktop, atau laptop.",
+            description_en="The perfect device for work and learning: a digital voucher for every AIO, desktop "
+            "or laptop.",
+            description_id="Perangkat sempurna untuk bekerja dan belajar: voucher digital untuk setiap AIO, "
+            "desktop, atau laptop.",
             purchase_start=today - dt.timedelta(days=90), purchase_end=today + dt.timedelta(days=30),
             redeem_start=today - dt.timedelta(days=90), redeem_end=today + dt.timedelta(days=60),
             reward_en="Digital Code IDR 500.000", reward_id="Kode Digital IDR 500.000",
@@ -149,7 +151,8 @@ def demo_promotions_load() -> dict[str, Promotion]:
             "christmas-secret-sale",
             name_en="Christmas Secret Sale", name_id="Christmas Secret Sale",
             description_en="A gift for every monitor, graphics card or motherboard bought in December.",
-            description_id="Hadiah untuk setiap monitor, kartu grafis, atau motherboard yang dibeli pada bulan Desember.",
+            description_id="Hadiah untuk setiap monitor, kartu grafis, atau motherboard yang dibeli pada bulan "
+            "Desember.",
             purchase_start=year_ago, purchase_end=year_ago + dt.timedelta(days=30),
             redeem_start=year_ago, redeem_end=year_ago + dt.timedelta(days=75),
             reward_en="Gaming mouse pad", reward_id="Mouse pad gaming",

@@ -124,6 +124,9 @@ class ClaimItem(models.Model):
             models.UniqueConstraint(fields=["claim", "product"], name="claim_item_product_once_per_claim"),
         ]
 
+    def __str__(self) -> str:
+        return f"claim #{self.claim_id} · product {self.product_id}"
+
 
 class ClaimDocument(models.Model):
     class Kind(models.TextChoices):
@@ -139,6 +142,9 @@ class ClaimDocument(models.Model):
     class Meta:
         ordering = ["round", "uploaded_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} (round {self.round})"
+
 
 class ClaimEvent(models.Model):
     """Every status change: who, when, from, to, why."""
@@ -153,6 +159,9 @@ class ClaimEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class ReasonTemplate(models.Model):

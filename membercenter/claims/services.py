@@ -28,7 +28,12 @@ from membercenter.notifications.services import notify
 from membercenter.products.models import RegisteredProduct
 from membercenter.products.services import region_today
 from membercenter.promotions.models import Promotion
-from membercenter.promotions.selectors import eligibility_facts, product_eligibility, promotions_with_rules
+from membercenter.promotions.selectors import (
+    ALREADY_CLAIMED,
+    eligibility_facts,
+    product_eligibility,
+    promotions_with_rules,
+)
 
 RECIPIENT_FIELDS = (
     "full_name", "email", "phone", "address", "city", "province", "postal_code", "unit",
@@ -128,9 +133,7 @@ def claim_submit(
         existing = Claim.objects.filter(member=member, submit_token=submit_token).first()
         if existing is not None:
             return existing
-        raise ValidationError(
-            _("This product was already redeemed (or is waiting for review, or was refused) in this promotion."), code="taken"
-        ) from None
+        raise ValidationError(str(ALREADY_CLAIMED), code="taken") from None
     return claim
 
 

@@ -82,7 +82,7 @@ def again(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, _("This redemption is not waiting for documents."))
         return redirect("claims:history")
     if services.claim_past_deadline(claim):
-        messages.error(request, _("The promotion's deadline has passed, so this redemption can no longer be sent again."))
+        messages.error(request, _("The promotion's deadline has passed: this redemption can no longer be sent again."))
         return redirect("claims:history")
     initial = {f: getattr(claim, f) for f in services.RECIPIENT_FIELDS}
     form = RedeemAgainForm(request.POST if request.method == "POST" else None, initial=initial)

@@ -23,3 +23,6 @@ class Upload(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     file = models.FileField(upload_to="uploads/%Y/%m/")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

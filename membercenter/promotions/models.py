@@ -50,9 +50,13 @@ class Promotion(models.Model):
         verbose_name_plural = _("promotions")
         permissions = [("manage_promotion", "Can create, edit and publish promotions")]
         constraints = [
-            models.CheckConstraint(condition=Q(purchase_end__gte=models.F("purchase_start")), name="promo_purchase_window"),
+            models.CheckConstraint(
+                condition=Q(purchase_end__gte=models.F("purchase_start")), name="promo_purchase_window"
+            ),
             models.CheckConstraint(condition=Q(redeem_end__gte=models.F("redeem_start")), name="promo_redeem_window"),
-            models.CheckConstraint(condition=Q(redeem_end__gte=models.F("purchase_start")), name="promo_redeem_after_start"),
+            models.CheckConstraint(
+                condition=Q(redeem_end__gte=models.F("purchase_start")), name="promo_redeem_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,12 +16,18 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from membercenter.accounts.models import User
 from membercenter.catalog.models import Region
 from membercenter.products.models import RegisteredProduct
 from membercenter.products.services import region_today
 from membercenter.promotions.models import Promotion
+
+# Shown by the "not_redeemed" rule, and by the submit service when the database refuses a second claim.
+ALREADY_CLAIMED = gettext_lazy(
+    "This product was already redeemed (or is waiting for review, or was refused) in this promotion."
+)
 
 RULES = ("model", "purchase_window", "open", "region", "store", "not_redeemed", "stock", "member_limit")
 
@@ -142,7 +148,7 @@ def product_eligibility(
     rule(
         "not_redeemed",
         (product.pk, promotion.pk) not in facts.active_items,
-        _("This product was already redeemed (or is waiting for review, or was refused) in this promotion."),
+        str(ALREADY_CLAIMED),
     )
     rule(
         "stock",

@@ -43,7 +43,8 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
 
 
 def banner(request: HttpRequest, slug: str) -> FileResponse:
-    promotion = get_object_or_404(Promotion, slug=slug, status__in=[Promotion.Status.PUBLISHED, Promotion.Status.CLOSED])
+    shown = [Promotion.Status.PUBLISHED, Promotion.Status.CLOSED]
+    promotion = get_object_or_404(Promotion, slug=slug, status__in=shown)
     if not promotion.banner:
         raise Http404
     response = FileResponse(promotion.banner.open("rb"))

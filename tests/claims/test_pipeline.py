@@ -21,6 +21,7 @@ from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimIt
 from membercenter.evidence.models import Upload
 from membercenter.notifications import tasks
 from membercenter.notifications.models import InboxMessage, OutboxEmail
+from membercenter.promotions.selectors import ALREADY_CLAIMED
 from tests.claims.conftest import PromotionFactory, eligible_product, make_claim, submit, upload_for
 from tests.factories import UserFactory
 
@@ -113,9 +114,7 @@ def test_submit_refuses_an_ineligible_product_with_the_reason():
     with pytest.raises(ValidationError) as err:
         submit(member, promotion, [product])
     assert [e.code for e in err.value.error_list] == ["ineligible"]
-    assert err.value.messages == [
-        f"{product.serial.sn}: This product was already redeemed (or is waiting for review, or was refused) in this promotion."
-    ]
+    assert err.value.messages == [f"{product.serial.sn}: {ALREADY_CLAIMED}"]
     assert Claim.objects.count() == 1
 
 

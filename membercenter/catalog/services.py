@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,10 @@ MAX_KEPT_REJECTS = 10_000
 IMPORT_SQLITE_CACHE_KIB = 256 * 1024
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
+# The columns of SerialParams, and how many SNs one registry look-up asks for
+# (SQLite accepts at most 32,766 parameters per statement).
+_SERIAL_COLUMNS = ("sn", "skeleton", "chk", "product_model", "manufactured_on")
+_LOOKUP_CHUNK = 10_000
 # One row as written to the database: sn, skeleton, chk, product_model_id, manufactured_on.
 SerialParams = tuple[str, str, str, int, dt.date]
 
@@ -276,8 +281,26 @@ def _sqlite_page_cache(kib: int) -> Iterator[None]:
 def _serials_upsert(sql: str, batch: list[SerialParams]) -> int:
     """Insert or update one batch in one transaction; the number of rows written."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, batch)
+        # Rows the registry already holds as they are are left out: PostgreSQL would
+        # lock (and so write) each one even when the upsert changes nothing.
+        rows = _rows_not_in_registry(cursor, batch)
+        if not rows:
+            return 0
+        cursor.executemany(sql, rows)
         return max(cursor.rowcount, 0)
+
+
+def _rows_not_in_registry(cursor: CursorWrapper, batch: list[SerialParams]) -> list[SerialParams]:
+    meta = Serial._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _SERIAL_COLUMNS)
+    select = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('sn').column)} IN "  # noqa: S608
+    stored: set[tuple[object, ...]] = set()
+    for start in range(0, len(batch), _LOOKUP_CHUNK):
+        chunk = batch[start : start + _LOOKUP_CHUNK]
+        cursor.execute(f"{select}({', '.join(['%s'] * len(chunk))})", [row[0] for row in chunk])
+        stored.update(cursor.fetchall())
+    return [row for row in batch if row not in stored] if stored else batch
 
 
 def _serial_upsert_sql() -> str:
@@ -289,8 +312,7 @@ def _serial_upsert_sql() -> str:
     meta = Serial._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    names = ("sn", "skeleton", "chk", "product_model", "manufactured_on")
-    key, *values = (quote(meta.get_field(name).column) for name in names)
+    key, *values = (quote(meta.get_field(name).column) for name in _SERIAL_COLUMNS)
     columns = ", ".join([key, *values])
     placeholders = ", ".join(["%s"] * (1 + len(values)))
     assignments = ", ".join(f"{c} = excluded.{c}" for c in values)

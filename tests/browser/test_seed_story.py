@@ -73,9 +73,31 @@ def fits_phone(page: Page, what: str) -> None:
     assert width <= PHONE_WIDTH, f"{what} scrolls sideways on a {PHONE_WIDTH} px phone (scrollWidth {width})"
 
 
-def member_step_done(page: Page, tmp_path, name: str) -> None:  # noqa: ANN001
-    """Every member page: no sideways scrolling at 360 px; a screenshot for debugging."""
+# Boxes that scroll sideways inside the page (a table in .tablewrap wider than the phone): the
+# page itself fits, but what sticks out is cut off at the box's edge until the member swipes it.
+CLIPPED_JS = """() => [...document.querySelectorAll('main *')].filter((el) => {
+    const s = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    return ['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1
+        && box.width > 2 && box.right > 0 && box.left < window.innerWidth;  // not the off-screen default button
+}).map((el) => {
+    const box = el.getBoundingClientRect();
+    const cut = [...el.querySelectorAll('label, input, button, a, span, p')]
+        .filter((c) => c.getBoundingClientRect().right > box.right + 1 && c.offsetParent !== null)
+        .map((c) => (c.tagName === 'INPUT' ? `<input name=${c.name}>` : c.innerText || c.tagName).trim().slice(0, 40));
+    return `<${el.tagName.toLowerCase()} class="${el.className}"> is ${el.scrollWidth} px wide in ${el.clientWidth} px;`
+        + ` cut off: ${[...new Set(cut)].join(' | ')}`;
+})"""
+
+
+def member_step_done(page: Page, tmp_path, name: str, problems: list[str]) -> None:  # noqa: ANN001
+    """Every member page: no sideways scrolling at 360 px; a screenshot for debugging.
+
+    Content cut off inside a sideways-scrolling box is collected in `problems` (asserted at
+    the end, so that one layout bug does not hide the rest of the story).
+    """
     fits_phone(page, name)
+    problems += [f"{name} ({page.url}): {p}" for p in page.evaluate(CLIPPED_JS)]
     page.screenshot(path=str(tmp_path / f"member-{name}.png"), full_page=True)
 
 
@@ -149,6 +171,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     new_invoice = tmp_path / "invoice-with-product-name.jpg"
     new_invoice.write_bytes(image_bytes("JPEG", size=(1200, 1600), color="#f4f4f4"))
 
+    layout: list[str] = []  # content cut off on the phone, see member_step_done
     phone = new_page()  # 360 × 740, own cookies
     desk = new_page(viewport=DESKTOP)  # the reviewer, in another context
     log_in(phone, base, member.email)
@@ -162,7 +185,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     expect(card).to_contain_text(f"{promotion.purchase_start:%Y-%m-%d} – {promotion.purchase_end:%Y-%m-%d}")
     expect(card).to_contain_text("Laptop")
     expect(card).to_contain_text(REWARD)
-    member_step_done(phone, tmp_path, "1-promotions")
+    member_step_done(phone, tmp_path, "1-promotions", layout)
     card.get_by_role("link", name="Redeem >").click()
 
     expect(phone.get_by_role("heading", name="Promotion Redeem")).to_be_visible()
@@ -178,7 +201,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     expect(field(phone, "Contact Name")).to_have_value("Siti Rahayu")
     field(phone, "Address").fill("Jl. Sudirman No. 100")
     field(phone, "City").fill("Jakarta")
-    member_step_done(phone, tmp_path, "2-redeem")
+    member_step_done(phone, tmp_path, "2-redeem", layout)
     phone.get_by_role("button", name="Next", exact=True).click()
 
     # Confirm: a read-only summary of both products and the recipient, then the captcha.
@@ -187,7 +210,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
         expect(phone.locator("dd").filter(has_text=sn)).to_have_count(1)
     expect(phone.locator("dl.summary").last).to_contain_text("Jl. Sudirman No. 100")
     expect(phone.get_by_role("img", name="Serial number photo")).to_have_count(2)
-    member_step_done(phone, tmp_path, "3-confirm")
+    member_step_done(phone, tmp_path, "3-confirm", layout)
     answer_captcha(phone)
     phone.get_by_role("button", name="Submit", exact=True).click()
 
@@ -197,7 +220,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     content = phone.locator("section.content")
     expect(content.get_by_role("link", name="Back to Promotions")).to_be_visible()
     expect(content.get_by_role("link", name="Redeem History", exact=True)).to_be_visible()
-    member_step_done(phone, tmp_path, "4-request-sent")
+    member_step_done(phone, tmp_path, "4-request-sent", layout)
     assert member_mails(member, "Boost Your Success"), [m.subject for m in mail.outbox]
 
     content.get_by_role("link", name="Redeem History", exact=True).click()
@@ -208,7 +231,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     for sn in sns:
         expect(claim_row).to_contain_text(sn)
     claim_no = re.search(r"#(\d+)", claim_row.inner_text()).group(1)
-    member_step_done(phone, tmp_path, "5-history-submitted")
+    member_step_done(phone, tmp_path, "5-history-submitted", layout)
 
     # 3. Reviewer: the queue, the claim with both products' invoice and sticker, send back.
     desk.goto(f"{base}/staff/claims/")
@@ -248,7 +271,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     first.get_by_label("Upload a new invoice").set_input_files(new_invoice)
     expect(field(phone, "Full Name")).to_have_value("Siti Rahayu")
     expect(field(phone, "Address")).to_have_value("Jl. Sudirman No. 100")
-    member_step_done(phone, tmp_path, "6-redeem-again")
+    member_step_done(phone, tmp_path, "6-redeem-again", layout)
     answer_captcha(phone)
     phone.get_by_role("button", name="Redeem", exact=True).click()
 
@@ -257,7 +280,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     expect(claim_row).to_have_count(1)
     expect(claim_row).to_contain_text(UNDER_REVIEW)
     expect(claim_row.get_by_role("link", name="Redeem Again")).to_have_count(0)
-    member_step_done(phone, tmp_path, "7-history-resubmitted")
+    member_step_done(phone, tmp_path, "7-history-resubmitted", layout)
 
     # 5. Reviewer: round 2 in the queue and the history, the new invoice shown; approve.
     desk.goto(f"{base}/staff/claims/")
@@ -279,7 +302,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     claim_row = phone.locator("table tbody tr").filter(has_text=f"#{claim_no}")
     expect(claim_row).to_contain_text("Redeem Success")
     expect(claim_row).to_contain_text(f"Reward: {REWARD}")
-    member_step_done(phone, tmp_path, "8-history-approved")
+    member_step_done(phone, tmp_path, "8-history-approved", layout)
 
     approved = member_mails(member, "has been approved")
     assert len(approved) == 1, [m.subject for m in mail.outbox]
@@ -294,4 +317,7 @@ def test_seed_story_redeem_send_back_redeem_again_approve(live_server, new_page,
     expect(inbox).to_have_count(len(member_subjects))
     for subject in set(member_subjects):
         expect(inbox.filter(has_text=subject)).to_have_count(member_subjects.count(subject))
-    member_step_done(phone, tmp_path, "9-inbox")
+    member_step_done(phone, tmp_path, "9-inbox", layout)
+
+    # Checked last so that the story above runs whole: on a 360 px phone nothing may be cut off.
+    assert not layout, "content cut off on a 360 px phone:\n" + "\n".join(layout)

@@ -28,10 +28,11 @@ run: demo
 	$(BIN)/python manage.py serve --addr $(HOST)
 
 test: setup
-	@rm -f var/test-db-*
+	@mkdir -p var && rm -f var/test-db-*
 	TESTING=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
+	@mkdir -p var
 	TESTING=1 $(BIN)/python -m pytest -m "not browser" -x $(PYTEST_ARGS)
 
 bench: setup

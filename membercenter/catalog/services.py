@@ -291,6 +291,7 @@ def _serials_upsert(sql: str, batch: list[SerialParams]) -> int:
 
 
 def _rows_not_in_registry(cursor: CursorWrapper, batch: list[SerialParams]) -> list[SerialParams]:
+    """The batch without the rows that the registry already holds with the same values."""
     meta = Serial._meta
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in _SERIAL_COLUMNS)
@@ -306,8 +307,8 @@ def _rows_not_in_registry(cursor: CursorWrapper, batch: list[SerialParams]) -> l
 def _serial_upsert_sql() -> str:
     """INSERT … ON CONFLICT (sn) DO UPDATE, valid on both SQLite and PostgreSQL.
 
-    The WHERE clause skips rows whose values did not change: a re-run of the same
-    file then writes nothing, which on PostgreSQL avoids a dead tuple per row.
+    Unchanged rows are mostly filtered out before; the WHERE clause also keeps
+    one that another import stored meanwhile from being rewritten and counted.
     """
     meta = Serial._meta
     quote = connection.ops.quote_name

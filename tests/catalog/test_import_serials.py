@@ -6,6 +6,8 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from membercenter.catalog import services
@@ -98,6 +100,20 @@ def test_running_the_same_file_again_changes_nothing(laptop_models, write_csv):
     assert (again.accepted, again.created, again.updated, again.unchanged) == (25, 0, 0, 25)
     assert registry() == before
     assert Serial.objects.count() == 25
+
+
+def test_a_rerun_writes_only_the_rows_that_changed(laptop_models, write_csv):
+    serials_import(source=write_csv("RUN000000001,111,AUR14-C12,2024-01-01", "RUN000000002,222,AUR14-C12,2024-01-01"))
+    second = write_csv("RUN000000001,111,AUR14-C12,2024-01-01", "RUN000000002,999,AUR14-C12,2024-01-01")
+
+    with CaptureQueriesContext(connection) as queries:
+        serials_import(source=second)
+
+    # Rows already stored as they are never reach the upsert (which on PostgreSQL
+    # would lock and rewrite each of them).
+    upserts = [q["sql"] for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+    assert len(upserts) == 1
+    assert upserts[0].startswith("1 times:")  # executemany of the one changed row
 
 
 def test_a_changed_chk_in_a_later_file_updates_the_serial(laptop_models, write_csv):

@@ -159,3 +159,33 @@ def test_a_withdraw_link_cannot_be_followed_with_get(client, world):
     assert client.get(reverse("claims:withdraw", args=[world.claim.pk])).status_code == 405
     world.claim.refresh_from_db()
     assert world.claim.status == Claim.Status.SUBMITTED
+
+
+STAFF_EXPECTED = {
+    # Staff work on claims in the back office; a member's own pages never show them another's object...
+    **{name: 404 for name in MATRIX if name not in ("claims:history", "promotions:redeem", "promotions:confirm")},
+    "claims:document (other claim)": 404,
+}
+
+
+@pytest.mark.parametrize("persona", ["reviewer_of_region", "reviewer_of_other_region", "promotion_manager"])
+@pytest.mark.parametrize("name", sorted(STAFF_EXPECTED))
+def test_staff_get_404_on_members_objects_except_an_invoice_of_their_region(client, world, name, persona):
+    from membercenter.backoffice.roles import PROMOTION_MANAGER, REVIEWER
+    from tests.backoffice.conftest import staff
+    from tests.factories import RegionFactory
+
+    malaysia = RegionFactory(code="MY", name_en="Malaysia", name_id="Malaysia", currency="MYR")
+    user = {
+        "reviewer_of_region": lambda: staff(REVIEWER, regions=(world.product.region,)),
+        "reviewer_of_other_region": lambda: staff(REVIEWER, regions=(malaysia,)),
+        "promotion_manager": lambda: staff(PROMOTION_MANAGER),
+    }[persona]()
+    client.force_login(user)
+    response, _ = _request(client, world, name)
+    # ...but a reviewer checks the invoices of their region's products (the claim page shows them).
+    expected = 200 if (name == "products:invoice" and persona == "reviewer_of_region") else STAFF_EXPECTED[name]
+    assert response.status_code == expected
+    if name == "claims:withdraw":
+        world.claim.refresh_from_db()
+        assert world.claim.status == Claim.Status.SUBMITTED

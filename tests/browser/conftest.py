@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,9 @@ PHONE = {"width": 360, "height": 740}
 FAILURE_SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "browser"
 
 
-@pytest.fixture(scope="package")
-def browser() -> Iterator[object]:
+@contextmanager
+def chromium_session() -> Iterator[object]:
+    """Debian's Chromium under Playwright, for as long as the `with` block runs."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
@@ -50,6 +52,12 @@ def browser() -> Iterator[object]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[object]:
+    with chromium_session() as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import logging
 import threading
 import time
 
-from celery import current_app
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,9 @@ def run_due(last_run: dict[str, float], now: float) -> list[str]:
         if now - last_run.get(name, 0.0) < float(entry["schedule"]):
             continue
         last_run[name] = now
-        current_app.tasks[entry["task"]].apply()
+        # The task's name is its dotted path: importing it also registers it, whether or not
+        # Celery's autodiscovery has run in this process.
+        import_string(entry["task"]).apply()
         ran.append(name)
     return ran
 

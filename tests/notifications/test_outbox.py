@@ -86,3 +86,18 @@ def test_in_process_runner_runs_the_beat_schedule_on_time():
     assert run_due(last, 1001.0) == []
     row.refresh_from_db()
     assert row.status == OutboxEmail.Status.SENT
+
+
+def test_every_scheduled_job_runs_in_a_fresh_process(tmp_path):
+    """`make run` starts the runner before anything imported the task modules."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='membercenter.settings'; django.setup();"
+        "from django.conf import settings; from django.utils.module_loading import import_string;"
+        "[import_string(e['task']) for e in settings.CELERY_BEAT_SCHEDULE.values()]; print('ok')"
+    )
+    env = {**__import__("os").environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr

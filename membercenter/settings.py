@@ -202,7 +202,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- email ------------------------------------------------------------------
 MAIL_OUTBOX_DIR = VAR_DIR / "mail"
-vars().update(env.email_url("EMAIL_URL", default=f"filemail://{MAIL_OUTBOX_DIR}"))
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+    if "EMAIL_FILE_PATH" in vars():
+        # filemail://var/mail is read relative to the project, whatever the working directory.
+        EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_FILE_PATH)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(MAIL_OUTBOX_DIR)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Member Center <no-reply@membercenter.local>")
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@membercenter.local")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

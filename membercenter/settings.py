@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "membercenter.claims",
     "membercenter.audit",
     "membercenter.backoffice",
+    "membercenter.rewards",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "membercenter.notifications.tasks.outbox_sweep", "schedule": 30.0},
     "captcha-purge": {"task": "membercenter.accounts.tasks.purge_expired", "schedule": 3600.0},
     "claims-expire": {"task": "membercenter.claims.tasks.expire_sent_back", "schedule": 3600.0},
+    "rewards-allocate": {"task": "membercenter.rewards.tasks.allocate", "schedule": 60.0},
+    "rewards-deliver": {"task": "membercenter.rewards.tasks.deliver", "schedule": 60.0},
     "uploads-purge": {"task": "membercenter.evidence.tasks.purge_stale_uploads", "schedule": 3600.0},
 }
 
@@ -241,3 +244,4 @@ LOGGING = {
 }
 CSRF_FAILURE_VIEW = "membercenter.lib.views.csrf_failure"
 CLAIM_REVIEW_BUSINESS_DAYS = env.int("CLAIM_REVIEW_BUSINESS_DAYS", default=14)
+REWARD_CODES_KEY = env.str("REWARD_CODES_KEY", default="")

@@ -18,5 +18,6 @@ urlpatterns = [
     path("redeem-history/", include("membercenter.claims.urls")),
     path("inbox/", include("membercenter.notifications.urls")),
     path("uploads/", include("membercenter.evidence.urls")),
+    path("rewards/", include("membercenter.rewards.urls")),
     path("admin/", admin.site.urls),
 ]

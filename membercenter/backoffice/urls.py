@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from membercenter.backoffice import urls_rewards, urls_shipments
 from membercenter.backoffice.views import claims, home, logs, promotions, reasons
 
 app_name = "backoffice"
@@ -29,4 +30,6 @@ urlpatterns = [
     path("audit/", logs.audit_log, name="audit"),
     path("outbox/", logs.outbox_failures, name="outbox"),
     path("outbox/<int:pk>/resend/", logs.outbox_resend, name="outbox_resend"),
+    *urls_rewards.urlpatterns,
+    *urls_shipments.urlpatterns,
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -166,10 +167,20 @@ def _locked(claim: Claim) -> Claim:
     )
 
 
-def _decide(claim: Claim, status: str, reviewer: User, note: str, template: str, link: str) -> Claim:
+def _decide(
+    claim: Claim,
+    status: str,
+    reviewer: User,
+    note: str,
+    template: str,
+    link: str,
+    then: Callable[[Claim], object] | None = None,
+) -> Claim:
     with transaction.atomic():
         claim = _locked(claim)
         claim.move_to(status, by=reviewer, note=note)
+        if then is not None:
+            then(claim)
         claim.reason = note
         claim.decided_at = timezone.now()
         claim.held_by, claim.held_until = None, None
@@ -197,7 +208,17 @@ def _reason_required(reason: str) -> str:
 
 
 def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
-    return _decide(claim, Claim.Status.APPROVED, reviewer, "", "claim_approved", _link("claims:history"))
+    """Approve and grant each product its reward; refused when the stock is gone."""
+    from membercenter.rewards.services import grants_create
+    from membercenter.rewards.tasks import allocate_and_deliver
+
+    claim = _decide(
+        claim, Claim.Status.APPROVED, reviewer, "", "claim_approved", _link("claims:history"),
+        then=lambda locked: grants_create(claim=locked),
+    )  # fmt: skip
+    if claim.promotion.reward_delivery == Promotion.Delivery.ON_APPROVAL:
+        transaction.on_commit(allocate_and_deliver.delay)
+    return claim
 
 
 def claim_send_back(*, claim: Claim, reviewer: User, reason: str) -> Claim:

@@ -54,7 +54,9 @@ def notify(*, user: object, template: str, context: dict, link: str = "") -> Out
         language=user.language,  # type: ignore[attr-defined]
         context={"user": user, "link": link, **context},
     )
-    InboxMessage.objects.create(user=user, subject=row.subject, body=row.body_text, link=link)
+    from membercenter.rewards.services import placeholders_hide
+
+    InboxMessage.objects.create(user=user, subject=row.subject, body=placeholders_hide(row.body_text), link=link)
     return row
 
 
@@ -77,11 +79,16 @@ def outbox_deliver(*, outbox_id: int) -> bool:
         if row is None:
             return False
         row.attempts += 1
+        from membercenter.rewards.services import placeholders_expand
+
         message = EmailMultiAlternatives(
-            subject=row.subject, body=row.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.to]
+            subject=row.subject,
+            body=placeholders_expand(row.body_text),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[row.to],
         )
         if row.body_html:
-            message.attach_alternative(row.body_html, "text/html")
+            message.attach_alternative(placeholders_expand(row.body_html), "text/html")
         try:
             message.send()
         except OSError as exc:  # smtplib errors are OSError subclasses

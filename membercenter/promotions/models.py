@@ -36,6 +36,13 @@ class Promotion(models.Model):
         verbose_name=_("participating stores"),
         help_text=_("Leave empty to accept every partner store of the promotion's regions."),
     )
+    class Delivery(models.TextChoices):
+        PERIOD_END = "period_end", _("At the end of the promotion period")
+        ON_APPROVAL = "on_approval", _("As soon as the claim is approved")
+
+    reward_delivery = models.CharField(
+        _("reward delivery"), max_length=12, choices=Delivery.choices, default=Delivery.PERIOD_END
+    )
     reward_en = models.CharField(_("reward (English)"), max_length=200)
     reward_id = models.CharField(_("reward (Indonesian)"), max_length=200)
     max_redemptions = models.PositiveIntegerField(_("maximum redemptions"), null=True, blank=True)

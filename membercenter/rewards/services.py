@@ -1,0 +1,277 @@
+"""Rewards: which reward a product earns, allocation of codes exactly once, delivery.
+
+Exactly once is held by the database (a code belongs to at most one grant, a claim
+item has at most one grant) and by row locks: a grant is locked while it changes
+status, codes are taken with SKIP LOCKED so concurrent workers take different ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from membercenter.accounts.models import User
+from membercenter.audit.services import audit_record
+from membercenter.claims.models import Claim, ClaimItem
+from membercenter.notifications.services import notify
+from membercenter.promotions.models import Promotion
+from membercenter.rewards.crypto import code_decrypt
+from membercenter.rewards.models import Reward, RewardCode, RewardGrant
+
+ALLOCATE_BATCH = 500
+# Emails name a code by this placeholder; the outbox puts the code in only when it sends,
+# so the code is never stored unencrypted (not in the outbox, not in the inbox).
+_CODE_PLACEHOLDER = re.compile(r"\[\[reward-code:(\d+)\]\]")
+
+
+def code_placeholder(grant: RewardGrant) -> str:
+    return f"[[reward-code:{grant.pk}]]"
+
+
+def placeholders_expand(text: str) -> str:
+    """The text with each code placeholder replaced by the decrypted code (at send time only)."""
+
+    def real(match: re.Match[str]) -> str:
+        grant = RewardGrant.objects.select_related("code").filter(pk=int(match.group(1))).first()
+        return code_decrypt(grant.code.ciphertext) if grant and grant.code else ""
+
+    return _CODE_PLACEHOLDER.sub(real, text)
+
+
+def placeholders_hide(text: str) -> str:
+    return _CODE_PLACEHOLDER.sub(_("(shown in Redeem History)"), text)
+
+
+# --- which reward ------------------------------------------------------------------
+
+
+def reward_for(*, product_model_id: int, category_id: int, rewards: Iterable[Reward]) -> Reward | None:
+    """The most specific reward of a promotion's tier table for a product: model, category, default."""
+    rewards = list(rewards)
+    for match in (
+        lambda r: r.product_model_id == product_model_id,
+        lambda r: r.category_id == category_id and r.product_model_id is None,
+        lambda r: r.product_model_id is None and r.category_id is None,
+    ):
+        found = [r for r in rewards if match(r)]
+        if found:
+            return found[0]
+    return None
+
+
+def reward_due_at(promotion: Promotion, region_tz: str) -> dt.datetime:
+    if promotion.reward_delivery == Promotion.Delivery.ON_APPROVAL:
+        return timezone.now()
+    # The end of the promotion period: midnight after its last redemption day, in the region.
+    day_after = promotion.redeem_end + dt.timedelta(days=1)
+    return dt.datetime.combine(day_after, dt.time.min, tzinfo=ZoneInfo(region_tz))
+
+
+# --- approval: grants and stock ------------------------------------------------------
+
+
+def grants_create(*, claim: Claim) -> list[RewardGrant]:
+    """Called in the approving transaction (claim row locked): one grant per product.
+
+    Refuses the approval when the promotion or a gift has no stock left.
+    """
+    promotion = Promotion.objects.select_for_update().get(pk=claim.promotion_id)
+    if promotion.max_redemptions is not None:
+        granted = Claim.objects.filter(
+            promotion=promotion, status__in=[Claim.Status.APPROVED, Claim.Status.REWARD_SENT]
+        ).exclude(pk=claim.pk)
+        if granted.count() >= promotion.max_redemptions:
+            raise ValidationError(
+                _("This promotion has given all its %(n)s rewards; the claim cannot be approved.")
+                % {"n": promotion.max_redemptions},
+                code="stock",
+            )
+    rewards = list(Reward.objects.filter(promotion=promotion))
+    items = list(claim.items.select_related("product__serial__product_model"))
+    due_at = reward_due_at(promotion, claim.region.time_zone)
+    grants = []
+    for item in items:
+        model = item.product.serial.product_model
+        reward = reward_for(product_model_id=model.pk, category_id=model.category_id, rewards=rewards)
+        if reward is None:
+            continue  # a promotion without a reward table: the description says what is given
+        status = RewardGrant.Status.WAITING if reward.kind == Reward.Kind.DIGITAL_CODE else RewardGrant.Status.PREPARING
+        grants.append(RewardGrant(item=item, reward=reward, status=status, due_at=due_at))
+    _gift_stock_check(grants)
+    RewardGrant.objects.bulk_create(grants)
+    return grants
+
+
+def _gift_stock_check(grants: list[RewardGrant]) -> None:
+    needed: dict[int, int] = {}
+    for grant in grants:
+        if grant.reward.kind == Reward.Kind.GIFT and grant.reward.stock is not None:
+            needed[grant.reward_id] = needed.get(grant.reward_id, 0) + 1
+    if not needed:
+        return
+    locked = {r.pk: r for r in Reward.objects.select_for_update().filter(pk__in=needed)}
+    used = dict(
+        RewardGrant.objects.filter(reward_id__in=needed)
+        .exclude(status=RewardGrant.Status.RETURNED)
+        .values_list("reward_id")
+        .annotate(n=Count("pk"))
+        .values_list("reward_id", "n")
+    )
+    for reward_id, n in needed.items():
+        reward = locked[reward_id]
+        if used.get(reward_id, 0) + n > (reward.stock or 0):
+            raise ValidationError(
+                _("No %(reward)s left in stock (%(stock)s given); the claim cannot be approved.")
+                % {"reward": reward.name, "stock": reward.stock},
+                code="stock",
+            )
+
+
+# --- allocation --------------------------------------------------------------------
+
+
+def rewards_allocate(*, now: dt.datetime | None = None, batch: int = ALLOCATE_BATCH) -> int:
+    """Give free codes to due waiting grants; returns how many were given. Safe to run twice, or at once."""
+    now = now or timezone.now()
+    given = 0
+    pools = (
+        RewardGrant.objects.filter(status=RewardGrant.Status.WAITING, due_at__lte=now)
+        .values_list("reward__pool", flat=True)
+        .distinct()
+    )
+    for pool_id in [p for p in pools if p is not None]:
+        while True:
+            n = _allocate_batch(pool_id=pool_id, now=now, batch=batch)
+            given += n
+            if n < batch:
+                break
+    return given
+
+
+def _allocate_batch(*, pool_id: int, now: dt.datetime, batch: int) -> int:
+    with transaction.atomic():
+        grants = list(
+            RewardGrant.objects.select_for_update(skip_locked=True)
+            .filter(status=RewardGrant.Status.WAITING, due_at__lte=now, reward__pool=pool_id)
+            .order_by("due_at", "pk")[:batch]
+        )
+        if not grants:
+            return 0
+        codes = list(
+            RewardCode.objects.select_for_update(skip_locked=True)
+            .filter(pool_id=pool_id, grant__isnull=True)
+            .order_by("pk")[: len(grants)]
+        )
+        for grant, code in zip(grants, codes, strict=False):
+            grant.code, grant.status, grant.allocated_at = code, RewardGrant.Status.ALLOCATED, now
+        paired = grants[: len(codes)]
+        RewardGrant.objects.bulk_update(paired, ["code", "status", "allocated_at"])
+        return len(paired)
+
+
+def grant_allocate(*, grant_id: int) -> bool:
+    """Allocate one grant (True when this call gave it a code)."""
+    with transaction.atomic():
+        grant = RewardGrant.objects.select_for_update().select_related("reward__pool").get(pk=grant_id)
+        if grant.status != RewardGrant.Status.WAITING or not hasattr(grant.reward, "pool"):
+            return False
+        code = (
+            RewardCode.objects.select_for_update(skip_locked=True)
+            .filter(pool=grant.reward.pool, grant__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if code is None:
+            return False
+        grant.code, grant.status, grant.allocated_at = code, RewardGrant.Status.ALLOCATED, timezone.now()
+        grant.save(update_fields=["code", "status", "allocated_at"])
+        return True
+
+
+# --- delivery ----------------------------------------------------------------------
+
+
+def _history_link() -> str:
+    return settings.SITE_URL + reverse("claims:history")
+
+
+def rewards_deliver(*, now: dt.datetime | None = None) -> int:
+    """Email every allocated, due code once and mark it delivered; returns how many."""
+    now = now or timezone.now()
+    ids = list(
+        RewardGrant.objects.filter(status=RewardGrant.Status.ALLOCATED, due_at__lte=now).values_list("pk", flat=True)
+    )
+    return sum(grant_deliver(grant_id=pk) for pk in ids)
+
+
+def grant_deliver(*, grant_id: int) -> bool:
+    with transaction.atomic():
+        grant = (
+            RewardGrant.objects.select_for_update()
+            .select_related("reward", "item__claim__member", "item__claim__promotion")
+            .get(pk=grant_id)
+        )
+        if grant.status != RewardGrant.Status.ALLOCATED:
+            return False  # delivered by another run meanwhile
+        grant.status, grant.delivered_at = RewardGrant.Status.DELIVERED, timezone.now()
+        grant.save(update_fields=["status", "delivered_at"])
+        _notify_code(grant)
+        _claim_sent_if_complete(grant.item.claim_id)
+    return True
+
+
+def _notify_code(grant: RewardGrant) -> None:
+    claim = grant.item.claim
+    notify(
+        user=claim.member,
+        template="reward_code",
+        context={"claim": claim, "promotion": claim.promotion, "reward": grant.reward, "code": code_placeholder(grant)},
+        link=_history_link(),
+    )
+
+
+def _claim_sent_if_complete(claim_id: int) -> None:
+    """The claim is "reward sent" once every product's reward has left."""
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    if claim.status != Claim.Status.APPROVED:
+        return
+    pending = RewardGrant.objects.filter(item__claim_id=claim_id).filter(
+        ~Q(status__in=[RewardGrant.Status.DELIVERED, RewardGrant.Status.SHIPPED])
+    )
+    if not pending.exists():
+        claim.move_to(Claim.Status.REWARD_SENT, by=None, note=_("Reward sent"))
+
+
+def code_reveal(*, grant: RewardGrant, member: User) -> str:
+    """The member's own code, shown on screen; every reveal is in the audit log."""
+    if grant.item.claim.member_id != member.pk or grant.code_id is None or grant.status != RewardGrant.Status.DELIVERED:
+        raise ValidationError(_("This code is not available."), code="unavailable")
+    with transaction.atomic():
+        audit_record(actor=member, action="reward.reveal", target=grant, summary=f"Code of grant {grant.pk} shown")
+    return code_decrypt(grant.code.ciphertext)
+
+
+def code_email_resend(*, grant: RewardGrant, by: User) -> None:
+    """Send the code email again (the member asks, or staff do); audited."""
+    if grant.status != RewardGrant.Status.DELIVERED or grant.code_id is None:
+        raise ValidationError(_("This code has not been delivered yet."), code="undelivered")
+    with transaction.atomic():
+        grant = RewardGrant.objects.select_related("reward", "item__claim__member", "item__claim__promotion").get(
+            pk=grant.pk
+        )
+        _notify_code(grant)
+        audit_record(actor=by, action="reward.resend", target=grant, summary=f"Code email of grant {grant.pk} sent again")
+
+
+def grants_of_items(items: Iterable[ClaimItem]) -> dict[int, RewardGrant]:
+    return {g.item_id: g for g in RewardGrant.objects.filter(item__in=list(items)).select_related("reward")}

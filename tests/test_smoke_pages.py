@@ -35,3 +35,13 @@ def test_member_pages_need_login_and_render(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 200
     assert "Account Overview" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_oversized_form_gets_a_friendly_400_and_saves_nothing(client):
+    from membercenter.accounts.models import User
+
+    response = client.post(reverse("accounts:signup"), {"email": "x@example.com", "first_name": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 400
+    assert "Nothing was saved" in response.content.decode()
+    assert not User.objects.exists()

@@ -12,7 +12,6 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -244,9 +243,7 @@ def demo_claims_load(*, reviewer: User, promos: dict[str, Promotion]) -> None:
     services.claim_withdraw(claim=withdrawn, member=siti)
     done = _submit(siti, running, [siti_products[3]])
     services.claim_approve(claim=done, reviewer=reviewer)
-    with transaction.atomic():
-        locked = Claim.objects.select_for_update().get(pk=done.pk)
-        locked.move_to(Claim.Status.REWARD_SENT, by=reviewer, note="Digital code delivered")
+    _deliver_now(done)
 
     # An ended promotion's sent-back claim expires: made while it was open, then its deadline passes.
     extras = ["monitor", "motherboard", "graphics-card", "gaming-gear"]
@@ -259,3 +256,15 @@ def demo_claims_load(*, reviewer: User, promos: dict[str, Promotion]) -> None:
     services.claim_send_back(claim=late, reviewer=reviewer, reason=REASONS[1][2])
     Promotion.objects.filter(pk=ended.pk).update(**real)
     services.claims_expire_sent_back()
+
+
+def _deliver_now(claim: Claim) -> None:
+    """As if the promotion period had ended: the claim's codes are allocated and emailed."""
+    from membercenter.rewards.models import RewardGrant
+    from membercenter.rewards.services import grant_allocate, grant_deliver
+
+    grants = RewardGrant.objects.filter(item__claim=claim)
+    grants.update(due_at=timezone.now())
+    for pk in grants.values_list("pk", flat=True):
+        grant_allocate(grant_id=pk)
+        grant_deliver(grant_id=pk)

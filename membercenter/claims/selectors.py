@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Now
 
 from membercenter.accounts.models import User
 from membercenter.claims.models import Claim, ClaimDocument, ClaimItem
@@ -13,12 +14,27 @@ def _items() -> Prefetch:
     )
 
 
+def _history_items() -> Prefetch:
+    """Each product with its reward grant (a reverse one-to-one: joined, not one query per claim).
+
+    `reward_due` says whether the grant's delivery time has come, so that a reward still
+    waiting after its date reads "being prepared" rather than "at the end of the period".
+    """
+    return Prefetch(
+        "items",
+        queryset=ClaimItem.objects.select_related(
+            "product__serial__product_model__category", "product__store", "grant__reward"
+        ).annotate(reward_due=ExpressionWrapper(Q(grant__due_at__lte=Now()), output_field=BooleanField())),
+    )
+
+
 def member_claims(*, member: User) -> QuerySet[Claim]:
     """Redeem History: a fixed number of queries however many claims."""
     return (
         Claim.objects.filter(member=member)
         .select_related("promotion")
-        .prefetch_related(_items())
+        .annotate(has_rewards=Exists(ClaimItem.objects.filter(claim=OuterRef("pk"), grant__isnull=False)))
+        .prefetch_related(_history_items())
         .order_by("-submitted_at", "-pk")
     )
 

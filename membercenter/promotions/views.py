@@ -22,6 +22,7 @@ from membercenter.evidence.services import upload_of, upload_store
 from membercenter.lib.forms import form_add_service_error
 from membercenter.promotions import selectors
 from membercenter.promotions.models import Promotion
+from membercenter.rewards.selectors import products_rewards
 
 _DRAFT = "redeem_draft"
 
@@ -101,10 +102,13 @@ def redeem(request: HttpRequest, slug: str) -> HttpResponse:
                 "token": draft.get("token") or str(uuid.uuid4()),
             }
             return redirect("promotions:confirm", slug=slug)
+    # The reward each product earns, so that the member knows it before redeeming.
+    rewards = products_rewards(promotion=promotion, products=[row.product for row in rows])
     table = [
         {
             "eligibility": row,
             "product": row.product,
+            "reward": rewards[row.product.pk],
             "checked": row.product.pk in chosen,
             "upload_id": kept.get(str(row.product.pk)),
             "error": errors.get(row.product.pk),

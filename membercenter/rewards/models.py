@@ -88,6 +88,7 @@ class RewardGrant(models.Model):
     due_at = models.DateTimeField(help_text="when the reward may be allocated and delivered")
     allocated_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
     courier = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -35,8 +35,11 @@ test-fast: setup
 	@mkdir -p var
 	TESTING=1 $(BIN)/python -m pytest -m "not browser" -x $(PYTEST_ARGS)
 
+# BENCH_ARGS go to the serial import bench, REWARDS_BENCH_ARGS to the code allocation bench
+# (e.g. REWARDS_BENCH_ARGS="--database-url postgres://postgres@127.0.0.1:5432/bench_rewards").
 bench: setup
 	$(BIN)/python bench/bench_import.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_rewards.py $(REWARDS_BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

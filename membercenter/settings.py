@@ -206,10 +206,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- email ------------------------------------------------------------------
 MAIL_OUTBOX_DIR = VAR_DIR / "mail"
 if env.str("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
-    if "EMAIL_FILE_PATH" in vars():
-        # filemail://var/mail is read relative to the project, whatever the working directory.
-        EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_FILE_PATH)
+    _email = env.email_url("EMAIL_URL")
+    if "EMAIL_FILE_PATH" in _email:
+        # A relative folder is read relative to the project, whatever the working directory.
+        _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _email["EMAIL_FILE_PATH"])
+    vars().update(_email)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(MAIL_OUTBOX_DIR)

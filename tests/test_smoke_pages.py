@@ -41,7 +41,8 @@ def test_member_pages_need_login_and_render(client, name):
 def test_an_oversized_form_gets_a_friendly_400_and_saves_nothing(client):
     from membercenter.accounts.models import User
 
-    response = client.post(reverse("accounts:signup"), {"email": "x@example.com", "first_name": "x" * (3 * 1024 * 1024)})
+    data = {"email": "x@example.com", "first_name": "x" * (3 * 1024 * 1024)}
+    response = client.post(reverse("accounts:signup"), data)
     assert response.status_code == 400
     assert "Nothing was saved" in response.content.decode()
     assert not User.objects.exists()

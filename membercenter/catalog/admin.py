@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from membercenter.catalog.models import Category, Province, ProductModel, Region, Serial, Store
+from membercenter.catalog.models import Category, ProductModel, Province, Region, Serial, Store
 
 
 class ProvinceInline(admin.TabularInline):

@@ -75,7 +75,9 @@ class Category(models.Model):
 
 class ProductModel(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="models", verbose_name=_("category"))
-    code = models.CharField(_("model"), max_length=64, unique=True, help_text=_("The model number used in factory files."))
+    code = models.CharField(
+        _("model"), max_length=64, unique=True, help_text=_("The model number used in factory files.")
+    )
     name = models.CharField(_("product name"), max_length=200)
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=24)
 

@@ -96,7 +96,9 @@ class RewardGrant(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"], name="grant_due_idx")]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="allocated") | Q(code__isnull=False), name="grant_allocated_has_code"),
+            models.CheckConstraint(
+                condition=~Q(status="allocated") | Q(code__isnull=False), name="grant_allocated_has_code"
+            ),
         ]
 
     def __str__(self) -> str:

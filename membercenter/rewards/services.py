@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,54 +145,65 @@ def rewards_allocate(*, now: dt.datetime | None = None, batch: int = ALLOCATE_BA
     """Give free codes to due waiting grants; returns how many were given. Safe to run twice, or at once."""
     now = now or timezone.now()
     given = 0
-    pools = (
+    rewards = (
         RewardGrant.objects.filter(status=RewardGrant.Status.WAITING, due_at__lte=now)
-        .values_list("reward__pool", flat=True)
+        .values_list("reward_id", "reward__pool")
         .distinct()
     )
-    for pool_id in [p for p in pools if p is not None]:
-        codes_after = 0
+    for reward_id, pool_id in [(r, p) for r, p in rewards if p is not None]:
+        # Grants and codes are taken in id order, so each batch goes on after the last grant and
+        # code of the one before: looking from the start again would step over every grant and
+        # code given so far, for each batch (quadratic on a large promotion).
+        grants_after = codes_after = 0
         while True:
-            code_ids = _allocate_batch(pool_id=pool_id, now=now, batch=batch, codes_after=codes_after)
-            given += len(code_ids)
-            if len(code_ids) < batch:
+            pairs = _allocate_batch(
+                reward_id=reward_id,
+                pool_id=pool_id,
+                now=now,
+                batch=batch,
+                grants_after=grants_after,
+                codes_after=codes_after,
+            )
+            given += len(pairs)
+            if len(pairs) < batch:
                 break
-            codes_after = max(code_ids)
+            grants_after, codes_after = max(g for g, _ in pairs), max(c for _, c in pairs)
     return given
 
 
-def _allocate_batch(*, pool_id: int, now: dt.datetime, batch: int, codes_after: int) -> list[int]:
-    """One transaction: lock up to `batch` due waiting grants and give them codes; returns the codes given."""
+def _allocate_batch(
+    *, reward_id: int, pool_id: int, now: dt.datetime, batch: int, grants_after: int, codes_after: int
+) -> list[tuple[int, int]]:
+    """One transaction: lock up to `batch` due waiting grants and give them codes; returns (grant, code) ids."""
     with transaction.atomic():
-        # of=self: locking the joined reward and pool rows too would make a second worker skip
-        # every grant of the pool instead of taking the next batch.
+        # Ordered by id, which is the order of approval; for a promotion that sends at period end all
+        # grants are due at the same moment, and ordering by due date would sort all of them for each batch.
         grant_ids = list(
             RewardGrant.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=RewardGrant.Status.WAITING, due_at__lte=now, reward__pool=pool_id)
-            .order_by("due_at", "pk")
+            .filter(reward_id=reward_id, status=RewardGrant.Status.WAITING, due_at__lte=now, pk__gt=grants_after)
+            .order_by("pk")
             .values_list("pk", flat=True)[:batch]
         )
         if not grant_ids:
             return []
         code_ids = _codes_take(pool_id=pool_id, count=len(grant_ids), after=codes_after)
+        # Fewer codes than grants when the pool runs dry: the grants left over keep waiting.
+        pairs = list(zip(grant_ids, code_ids, strict=False))
         at = connection.ops.adapt_datetimefield_value(now)
         allocated = RewardGrant.Status.ALLOCATED.value
-        # Fewer codes than grants when the pool runs dry: the grants left over keep waiting.
-        rows = [(code, allocated, at, grant) for grant, code in zip(grant_ids, code_ids, strict=False)]
         # One plain UPDATE per grant, sent as one executemany: bulk_update would build a CASE
         # with a branch per row for each column, which made the job ~30 times slower.
         with connection.cursor() as cursor:
-            cursor.executemany(_ALLOCATE_SQL, rows)
-        return code_ids
+            cursor.executemany(_ALLOCATE_SQL, [(code, allocated, at, grant) for grant, code in pairs])
+        return pairs
 
 
 def _codes_take(*, pool_id: int, count: int, after: int = 0) -> list[int]:
     """Lock up to `count` free codes of the pool in the calling transaction; returns their ids.
 
-    Codes are given in id order, so a job that gives many looks first after the last code it
-    gave (`after`): a search from the start would step over every code given so far, again
-    for each batch. Only when that finds too few does it look at the lower ids too (codes a
-    concurrent worker locked and then left).
+    Codes are given in id order: a job that gives many looks first after the last code it gave
+    (`after`), and only when that finds too few, at the lower ids too (codes that a concurrent
+    worker locked and then left).
 
     The link lives on the grant row, not on the code row: under READ COMMITTED the locking
     query can still see a code as free whose allocation committed just before the lock was
@@ -203,10 +214,13 @@ def _codes_take(*, pool_id: int, count: int, after: int = 0) -> list[int]:
     taken: list[int] = []
     seen: list[int] = []
     for lowest in [after, 0] if after else [0]:
+        # NOT EXISTS with the same lower bound inside: PostgreSQL then reads the grants' code
+        # index from there on, where a LEFT JOIN made it hash every grant of the table each time.
+        given = RewardGrant.objects.filter(code_id=OuterRef("pk"), code_id__gt=lowest)
         while len(taken) < count:
             candidates = list(
                 RewardCode.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pool_id=pool_id, grant__isnull=True, pk__gt=lowest)
+                .filter(~Exists(given), pool_id=pool_id, pk__gt=lowest)
                 .exclude(pk__in=seen)
                 .order_by("pk")
                 .values_list("pk", flat=True)[: count - len(taken)]
@@ -214,8 +228,8 @@ def _codes_take(*, pool_id: int, count: int, after: int = 0) -> list[int]:
             if not candidates:
                 break
             seen += candidates
-            given = set(RewardGrant.objects.filter(code_id__in=candidates).values_list("code_id", flat=True))
-            taken += [pk for pk in candidates if pk not in given]
+            now_given = set(RewardGrant.objects.filter(code_id__in=candidates).values_list("code_id", flat=True))
+            taken += [pk for pk in candidates if pk not in now_given]
     return taken
 
 

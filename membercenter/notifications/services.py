@@ -14,9 +14,7 @@ from membercenter.notifications.models import InboxMessage, OutboxEmail
 log = logging.getLogger(__name__)
 
 
-def email_enqueue(
-    *, template: str, to: str, context: dict, language: str, user: object | None = None
-) -> OutboxEmail:
+def email_enqueue(*, template: str, to: str, context: dict, language: str, user: object | None = None) -> OutboxEmail:
     """Write the email to the outbox; it is sent only once the current transaction commits.
 
     `template` names `notifications/email/<template>.{subject,txt,html}`, rendered in

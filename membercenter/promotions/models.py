@@ -36,6 +36,7 @@ class Promotion(models.Model):
         verbose_name=_("participating stores"),
         help_text=_("Leave empty to accept every partner store of the promotion's regions."),
     )
+
     class Delivery(models.TextChoices):
         PERIOD_END = "period_end", _("At the end of the promotion period")
         ON_APPROVAL = "on_approval", _("As soon as the claim is approved")
@@ -80,4 +81,3 @@ class Promotion(models.Model):
     @property
     def reward(self) -> str:
         return localized(self, "reward")
-

@@ -103,4 +103,3 @@ class RewardGrant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk} ({self.status})"
-

@@ -156,23 +156,23 @@ def test_command_imports_by_pool_id_and_prints_the_report(code_reward, tmp_path,
     assert AuditEntry.objects.get(action="codes.import").actor == manager
 
 
-def test_command_takes_reward_id_and_reports_codes_already_in_the_pool(code_reward, tmp_path, capsys):
+def test_command_takes_reward_id_and_reports_codes_already_in_the_pool(code_reward, manager, tmp_path, capsys):
     fill_pool(code_reward, ["ALPHA-0001"])
     path = tmp_path / "codes.csv"
     path.write_text("ALPHA-0001\nECHO-0005\n", encoding="utf-8")
-    call_command("import_codes", f"reward:{code_reward.pk}", str(path))
+    call_command("import_codes", f"reward:{code_reward.pk}", str(path), "--by", manager.email)
     out, err = capsys.readouterr()
     assert "1 codes added" in out and "1 rows refused" in out
     assert err.strip() == "line 1: already in the pool"
 
 
-def test_command_serves_the_claims_waiting(code_reward, approved_claim_factory, tmp_path,
+def test_command_serves_the_claims_waiting(code_reward, approved_claim_factory, manager, tmp_path,
                                            django_capture_on_commit_callbacks):  # fmt: skip
     claim = approved_claim_factory()
     path = tmp_path / "codes.csv"
     path.write_text(codes_csv(new_codes(1)), encoding="utf-8")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_codes", f"reward:{code_reward.pk}", str(path))
+        call_command("import_codes", f"reward:{code_reward.pk}", str(path), "--by", manager.email)
     assert RewardGrant.objects.get(item__claim=claim).status == RewardGrant.Status.DELIVERED
 
 
@@ -186,11 +186,11 @@ def test_command_serves_the_claims_waiting(code_reward, approved_claim_factory, 
         ("pool-one", "codes.csv", "give a pool id or reward:<id>"),
     ],
 )
-def test_command_fails_with_a_clear_message(code_reward, gift_reward, tmp_path, pool, file, message):
+def test_command_fails_with_a_clear_message(code_reward, gift_reward, manager, tmp_path, pool, file, message):
     (tmp_path / "codes.csv").write_text("ALPHA-0001\n", encoding="utf-8")
     pool = {"POOL": str(pool_for(code_reward).pk), "GIFT": f"reward:{gift_reward.pk}"}.get(pool, pool)
     with pytest.raises(CommandError, match=message):
-        call_command("import_codes", pool, str(tmp_path / file))
+        call_command("import_codes", pool, str(tmp_path / file), "--by", manager.email)
     assert not RewardCode.objects.exists()
 
 

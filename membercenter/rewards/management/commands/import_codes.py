@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from membercenter.accounts.models import User
 from membercenter.rewards.models import CodePool, Reward
 from membercenter.rewards.pools import codes_import_then_allocate, pool_for
-
-log = logging.getLogger("membercenter.rewards")
 
 
 class Command(BaseCommand):
@@ -24,9 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("pool", help="the pool's id, or reward:<id> for the pool of that digital-code reward")
         parser.add_argument("file", type=Path, help="CSV file of codes (UTF-8)")
-        parser.add_argument("--by", metavar="EMAIL", help="the staff member importing, named in the audit log")
+        parser.add_argument(
+            "--by", metavar="EMAIL", required=True, help="the staff member importing, named in the audit log"
+        )
 
-    def handle(self, *args: Any, pool: str, file: Path, by: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, pool: str, file: Path, by: str, **options: Any) -> None:
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         code_pool = _pool(pool)
@@ -36,9 +35,6 @@ class Command(BaseCommand):
         except UnicodeDecodeError as err:
             raise CommandError(f"{file}: not UTF-8 text") from err
         report = codes_import_then_allocate(pool=code_pool, csv_text=text, actor=actor, source=f"file {file.name}")
-        if actor is None:
-            # The audit log needs a person; without --by the import is at least in the application log.
-            log.info("%s codes added to pool %s from file %s by command", report.added, code_pool.pk, file.name)
         self.stdout.write(
             f"{report.added} codes added to pool {code_pool.pk} ({code_pool.reward.name_en}); "
             f"{len(report.problems)} rows refused"
@@ -68,9 +64,7 @@ def _int(text: str, original: str) -> int:
         raise CommandError(f"{original}: give a pool id or reward:<id>") from None
 
 
-def _actor(email: str | None) -> User | None:
-    if email is None:
-        return None
+def _actor(email: str) -> User:
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
         raise CommandError(f"--by {email}: no such active user")

@@ -44,3 +44,37 @@ def sent_links(subject_part: str = "") -> list[str]:
         if subject_part in message.subject:
             links += re.findall(r"https?://\S+", message.body)
     return links
+
+
+# --- the people most tests need; a test module may define its own with the same name ---
+
+
+@pytest.fixture
+def indonesia(db):
+    from tests.factories import RegionFactory
+
+    return RegionFactory(code="ID", name_en="Indonesia", name_id="Indonesia", time_zone="Asia/Jakarta")
+
+
+@pytest.fixture
+def reviewer(indonesia):
+    from membercenter.backoffice.roles import REVIEWER
+    from tests.factories import staff
+
+    return staff(REVIEWER, regions=(indonesia,), first_name="Rina")
+
+
+@pytest.fixture
+def manager(db):
+    from membercenter.backoffice.roles import PROMOTION_MANAGER
+    from tests.factories import staff
+
+    return staff(PROMOTION_MANAGER, first_name="Maya")
+
+
+@pytest.fixture
+def administrator(db):
+    from membercenter.backoffice.roles import ADMINISTRATOR
+    from tests.factories import staff
+
+    return staff(ADMINISTRATOR, first_name="Adi")

@@ -116,3 +116,14 @@ class RegisteredProductFactory(factory.django.DjangoModelFactory):
     channel = Store.Channel.RETAIL
     purchase_date = dt.date(2024, 6, 1)
     invoice = factory.django.FileField(filename="invoice.jpg", data=factory.LazyFunction(image_bytes))
+
+
+def staff(role: str | None, *, regions: tuple = (), **extra) -> User:
+    """A staff user in a back-office role (a Django group), reviewing `regions`."""
+    from membercenter.backoffice.roles import roles_ensure
+
+    user = UserFactory(is_staff=role is not None, first_name=extra.pop("first_name", "Sari"), **extra)
+    if role is not None:
+        user.groups.add(roles_ensure()[role])
+    user.review_regions.set(regions)
+    return user

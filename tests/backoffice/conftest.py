@@ -6,10 +6,10 @@ import factory
 import pytest
 from django.utils import timezone
 
-from membercenter.backoffice.roles import ADMINISTRATOR, PROMOTION_MANAGER, REVIEWER, roles_ensure
+from membercenter.backoffice.roles import REVIEWER
 from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem, ReasonTemplate
 from membercenter.promotions.models import Promotion
-from tests.factories import RegionFactory, RegisteredProductFactory, StoreFactory, UserFactory, image_bytes
+from tests.factories import RegionFactory, RegisteredProductFactory, StoreFactory, UserFactory, image_bytes, staff
 
 
 class PromotionFactory(factory.django.DjangoModelFactory):
@@ -83,19 +83,6 @@ class ReasonTemplateFactory(factory.django.DjangoModelFactory):
     text_id = "Mohon kirimkan invoice yang mencantumkan nama produk Anda, terima kasih."
 
 
-def staff(role: str | None, *, regions: tuple = (), **extra) -> object:
-    user = UserFactory(is_staff=role is not None, first_name=extra.pop("first_name", "Sari"), **extra)
-    if role is not None:
-        user.groups.add(roles_ensure()[role])
-    user.review_regions.set(regions)
-    return user
-
-
-@pytest.fixture
-def indonesia(db):
-    return RegionFactory(code="ID", name_en="Indonesia", name_id="Indonesia", time_zone="Asia/Jakarta")
-
-
 @pytest.fixture
 def malaysia(db):
     return RegionFactory(
@@ -104,23 +91,8 @@ def malaysia(db):
 
 
 @pytest.fixture
-def reviewer(indonesia):
-    return staff(REVIEWER, regions=(indonesia,), first_name="Rina")
-
-
-@pytest.fixture
 def other_reviewer(malaysia):
     return staff(REVIEWER, regions=(malaysia,), first_name="Mei")
-
-
-@pytest.fixture
-def manager(db):
-    return staff(PROMOTION_MANAGER, first_name="Maya")
-
-
-@pytest.fixture
-def administrator(db):
-    return staff(ADMINISTRATOR, first_name="Adi")
 
 
 @pytest.fixture

@@ -172,8 +172,7 @@ STAFF_EXPECTED = {
 @pytest.mark.parametrize("name", sorted(STAFF_EXPECTED))
 def test_staff_get_404_on_members_objects_except_an_invoice_of_their_region(client, world, name, persona):
     from membercenter.backoffice.roles import PROMOTION_MANAGER, REVIEWER
-    from tests.backoffice.conftest import staff
-    from tests.factories import RegionFactory
+    from tests.factories import RegionFactory, staff
 
     malaysia = RegionFactory(code="MY", name_en="Malaysia", name_id="Malaysia", currency="MYR")
     user = {

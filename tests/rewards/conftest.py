@@ -15,14 +15,13 @@ import pytest
 from django.db import transaction
 
 from membercenter.accounts.models import User
-from membercenter.backoffice.roles import ADMINISTRATOR, PROMOTION_MANAGER, REVIEWER
+from membercenter.backoffice.roles import REVIEWER
 from membercenter.claims.models import Claim, ClaimItem
 from membercenter.promotions.models import Promotion
 from membercenter.rewards.models import Reward
 from membercenter.rewards.pools import CodeImportReport, codes_import, pool_for
-from tests.backoffice.conftest import staff
 from tests.claims.conftest import PromotionFactory, eligible_product, make_claim
-from tests.factories import RegionFactory, UserFactory
+from tests.factories import UserFactory, staff
 
 _code_numbers = itertools.count(1)
 
@@ -41,26 +40,6 @@ def fill_pool(reward: Reward, codes: list[str], *, actor: User | None = None) ->
     report = codes_import(pool=pool_for(reward), csv_text=codes_csv(codes), actor=actor)
     assert report.added == len(codes), report.problems
     return report
-
-
-@pytest.fixture
-def indonesia(db):
-    return RegionFactory(code="ID", name_en="Indonesia", name_id="Indonesia", time_zone="Asia/Jakarta")
-
-
-@pytest.fixture
-def manager(db):
-    return staff(PROMOTION_MANAGER, first_name="Maya")
-
-
-@pytest.fixture
-def administrator(db):
-    return staff(ADMINISTRATOR, first_name="Adi")
-
-
-@pytest.fixture
-def reviewer(indonesia):
-    return staff(REVIEWER, regions=(indonesia,), first_name="Rina")
 
 
 @pytest.fixture

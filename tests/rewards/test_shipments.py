@@ -16,15 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from membercenter.audit.models import AuditEntry
-from membercenter.backoffice.roles import ADMINISTRATOR, PROMOTION_MANAGER, REVIEWER
+from membercenter.backoffice.roles import PROMOTION_MANAGER, REVIEWER
 from membercenter.claims.models import Claim, ClaimItem
 from membercenter.notifications.models import InboxMessage, OutboxEmail
 from membercenter.rewards.models import Reward, RewardGrant
 from membercenter.rewards.services import grants_create
 from membercenter.rewards.shipments import shipment_set_status, shipments_export, tracking_import
-from tests.backoffice.conftest import staff
 from tests.claims.conftest import PromotionFactory, eligible_product, make_claim
-from tests.factories import UserFactory
+from tests.factories import UserFactory, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -83,16 +82,6 @@ def tracking_csv(*lines: str, header: str = "grant_id,courier,tracking_number") 
 @pytest.fixture
 def reward(db):
     return gift_reward()
-
-
-@pytest.fixture
-def manager(db):
-    return staff(PROMOTION_MANAGER, first_name="Maya")
-
-
-@pytest.fixture
-def administrator(db):
-    return staff(ADMINISTRATOR, first_name="Adi")
 
 
 @pytest.fixture

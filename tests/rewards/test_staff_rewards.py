@@ -18,8 +18,7 @@ from membercenter.claims.models import Claim
 from membercenter.rewards.crypto import code_decrypt, code_mask
 from membercenter.rewards.models import CodePool, Reward, RewardGrant
 from membercenter.rewards.services import rewards_allocate, rewards_deliver
-from tests.backoffice.conftest import staff
-from tests.factories import CategoryFactory, ProductModelFactory
+from tests.factories import CategoryFactory, ProductModelFactory, staff
 from tests.rewards.conftest import fill_pool, new_codes
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +14,34 @@ from django.utils import timezone, translation
 from membercenter.notifications.models import InboxMessage, OutboxEmail
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """How an app names a secret in an email: filled in only when sending, hidden in the inbox."""
+
+    expand: Callable[[str], str]
+    hide: Callable[[str], str]
+
+
+# Registered by the apps that use them (rewards: its codes), from their AppConfig.ready().
+_placeholders: dict[str, Placeholders] = {}
+
+
+def placeholders_register(name: str, placeholders: Placeholders) -> None:
+    _placeholders[name] = placeholders
+
+
+def _expand(text: str) -> str:
+    for p in _placeholders.values():
+        text = p.expand(text)
+    return text
+
+
+def _hide(text: str) -> str:
+    for p in _placeholders.values():
+        text = p.hide(text)
+    return text
 
 
 def email_enqueue(*, template: str, to: str, context: dict, language: str, user: object | None = None) -> OutboxEmail:
@@ -52,9 +82,7 @@ def notify(*, user: object, template: str, context: dict, link: str = "") -> Out
         language=user.language,  # type: ignore[attr-defined]
         context={"user": user, "link": link, **context},
     )
-    from membercenter.rewards.services import placeholders_hide
-
-    InboxMessage.objects.create(user=user, subject=row.subject, body=placeholders_hide(row.body_text), link=link)
+    InboxMessage.objects.create(user=user, subject=row.subject, body=_hide(row.body_text), link=link)
     return row
 
 
@@ -77,16 +105,14 @@ def outbox_deliver(*, outbox_id: int) -> bool:
         if row is None:
             return False
         row.attempts += 1
-        from membercenter.rewards.services import placeholders_expand
-
         message = EmailMultiAlternatives(
             subject=row.subject,
-            body=placeholders_expand(row.body_text),
+            body=_expand(row.body_text),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[row.to],
         )
         if row.body_html:
-            message.attach_alternative(placeholders_expand(row.body_html), "text/html")
+            message.attach_alternative(_expand(row.body_html), "text/html")
         try:
             message.send()
         except OSError as exc:  # smtplib errors are OSError subclasses

@@ -279,7 +279,7 @@ def grant_deliver(*, grant_id: int) -> bool:
         grant.status, grant.delivered_at = RewardGrant.Status.DELIVERED, timezone.now()
         grant.save(update_fields=["status", "delivered_at"])
         _notify_code(grant)
-        _claim_sent_if_complete(grant.item.claim_id)
+        claim_mark_reward_sent_if_complete(grant.item.claim_id)
     return True
 
 
@@ -293,7 +293,7 @@ def _notify_code(grant: RewardGrant) -> None:
     )
 
 
-def _claim_sent_if_complete(claim_id: int) -> None:
+def claim_mark_reward_sent_if_complete(claim_id: int) -> None:
     """The claim is "reward sent" once every product's reward has left."""
     claim = Claim.objects.select_for_update().get(pk=claim_id)
     if claim.status != Claim.Status.APPROVED:

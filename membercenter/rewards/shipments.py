@@ -27,7 +27,7 @@ from membercenter.claims.models import Claim
 from membercenter.notifications.services import notify
 from membercenter.promotions.models import Promotion
 from membercenter.rewards.models import Reward, RewardGrant
-from membercenter.rewards.services import _claim_sent_if_complete
+from membercenter.rewards.services import claim_mark_reward_sent_if_complete
 
 Status = RewardGrant.Status
 
@@ -221,7 +221,7 @@ def shipment_set_status(*, grant: RewardGrant, status: str, actor: User) -> Rewa
         grant = _locked([grant.pk])[grant.pk]
         previous = grant.status
         _move(grant, status)
-        _claim_sent_if_complete(grant.item.claim_id)
+        claim_mark_reward_sent_if_complete(grant.item.claim_id)
         audit_record(
             actor=actor,
             action="shipment.status",
@@ -393,7 +393,7 @@ def tracking_import(*, csv_text: str, actor: User) -> TrackingImportReport:
                 _apply(row, grants[grant_id], report)
         # After every row, so that a claim whose gifts are on several rows is complete.
         for claim_id in sorted({grants[g].item.claim_id for g in report.shipped}):
-            _claim_sent_if_complete(claim_id)
+            claim_mark_reward_sent_if_complete(claim_id)
         audit_record(
             actor=actor,
             action="import.tracking",

@@ -5,48 +5,21 @@ Real threads, each with its own database connection, released together by a barr
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from membercenter.claims.models import Claim, ClaimItem
 from tests.claims.conftest import PromotionFactory, eligible_product, upload_for
 from tests.factories import UserFactory
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(jobs):
-    """Run each job on its own thread, all released at once; returns each job's result or error."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def worker(i, job):
-        try:
-            barrier.wait(timeout=15)
-            results[i] = job()
-        except Exception as err:  # noqa: BLE001 — the test inspects every outcome
-            results[i] = err
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a submit hung"
-    assert time.monotonic() - started < 20
-    return results
 
 
 def _submit_job(member, promotion, products, token):
@@ -82,7 +55,7 @@ def test_fifty_submits_of_one_product_with_different_tokens_make_one_claim():
     product = eligible_product(member)
     jobs = [_submit_job(member, promotion, [product], uuid.uuid4()) for _ in range(50)]
 
-    results = run_together(jobs)
+    results = run_together(jobs, within=20)
 
     outcomes = _outcomes(results)
     assert outcomes["claim"] == 1, outcomes
@@ -100,7 +73,7 @@ def test_fifty_submits_with_the_same_token_all_get_the_one_claim():
     token = uuid.uuid4()
     jobs = [_submit_job(member, promotion, products, token) for _ in range(50)]
 
-    results = run_together(jobs)
+    results = run_together(jobs, within=20)
 
     assert Claim.objects.count() == 1
     claim = Claim.objects.get()
@@ -114,7 +87,7 @@ def test_a_promotion_with_n_rewards_accepts_exactly_n_claims():
     members = [UserFactory() for _ in range(20)]
     jobs = [_submit_job(m, promotion, [eligible_product(m)], uuid.uuid4()) for m in members]
 
-    results = run_together(jobs)
+    results = run_together(jobs, within=20)
 
     outcomes = _outcomes(results)
     assert outcomes == Counter({"claim": stock, "ineligible": 20 - stock}), outcomes
@@ -128,7 +101,7 @@ def test_per_member_limit_holds_under_concurrent_submits():
     member = UserFactory()
     jobs = [_submit_job(member, promotion, [eligible_product(member)], uuid.uuid4()) for _ in range(10)]
 
-    results = run_together(jobs)
+    results = run_together(jobs, within=20)
 
     outcomes = _outcomes(results)
     assert outcomes == Counter({"claim": 1, "ineligible": 9}), outcomes

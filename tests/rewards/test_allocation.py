@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from membercenter.catalog.models import Serial
@@ -32,6 +28,7 @@ from membercenter.rewards.pools import codes_import, pool_for, pool_stats
 from membercenter.rewards.services import grant_allocate, rewards_allocate
 from tests.claims.conftest import PromotionFactory
 from tests.factories import ProductModelFactory, RegionFactory, StoreFactory, UserFactory
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -126,44 +123,6 @@ def new_codes(count: int) -> list[str]:
 def load_codes(reward: Reward, codes: list[str]) -> None:
     report = codes_import(pool=pool_for(reward), csv_text="code\n" + "\n".join(codes), actor=None)
     assert report.added == len(codes) and not report.problems
-
-
-def _connections_free() -> int:
-    """How many more connections the database takes now (unlimited for SQLite files)."""
-    if connection.vendor != "postgresql":
-        return 10_000
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity)")
-        return cursor.fetchone()[0]
-
-
-def run_together(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run each job on its own thread, all released at once; returns each job's result or error."""
-    # Half of what the server has left, so that other test runs sharing it keep working.
-    in_database = threading.BoundedSemaphore(max(2, min(len(jobs), _connections_free() // 2)))
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def worker(i: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=15)
-            with in_database:
-                try:
-                    results[i] = job()
-                finally:
-                    connection.close()
-        except Exception as err:  # noqa: BLE001 — the test inspects every outcome
-            results[i] = err
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "an allocation hung"
-    assert time.monotonic() - started < 30
-    return results
 
 
 def _allocation() -> dict[int, tuple[str, int | None, dt.datetime | None]]:

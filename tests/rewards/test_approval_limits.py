@@ -152,7 +152,7 @@ def test_the_tier_table_gives_the_model_row_then_the_category_row_then_the_defau
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("limit", ["promotion", "gift"])
 def test_reviewers_approving_at_once_cannot_approve_past_the_stock(indonesia, limit):
-    from tests.rewards.test_allocation import run_together
+    from tests.threads import run_together
 
     promotion = PromotionFactory(regions=[indonesia], max_redemptions=3 if limit == "promotion" else None)
     if limit == "gift":

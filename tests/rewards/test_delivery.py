@@ -19,7 +19,8 @@ from membercenter.rewards.models import RewardGrant
 from membercenter.rewards.services import rewards_allocate, rewards_deliver
 from tests.claims.conftest import PromotionFactory, make_claim
 from tests.factories import UserFactory
-from tests.rewards.test_allocation import approved_claims, code_reward, load_codes, new_codes, run_together
+from tests.rewards.test_allocation import approved_claims, code_reward, load_codes, new_codes
+from tests.threads import run_together
 
 
 def _code_emails() -> list[mail.EmailMessage]:

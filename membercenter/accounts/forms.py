@@ -4,12 +4,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from membercenter.accounts.models import NewsletterList, User
 from membercenter.catalog.models import Region
 from membercenter.lib.captcha import CaptchaFormMixin
+from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import email_enqueue
 
 EMAIL_TAKEN = _("An account with this email already exists. Log in or reset your password.")
@@ -112,8 +112,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         user = context["user"]
-        path = reverse("accounts:password_reset_confirm", args=[context["uid"], context["token"]])
-        link = settings.SITE_URL + path
+        link = absolute_url("accounts:password_reset_confirm", context["uid"], context["token"])
         email_enqueue(
             template="password_reset",
             to=to_email,

@@ -3,10 +3,12 @@ from __future__ import annotations
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Count
 
 from membercenter.accounts.models import MemberSession, User
 from membercenter.catalog.models import Region
+from membercenter.notifications.selectors import inbox_messages, inbox_unread_count
 
 
 def default_region() -> Region | None:
@@ -14,10 +16,17 @@ def default_region() -> Region | None:
     return Region.objects.filter(code=settings.DEFAULT_REGION_CODE, is_active=True).first()
 
 
+def session_store(session_key: str) -> SessionBase:
+    """The session through the configured engine (database now, Redis in production)."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+
+
 def session_is_live(session_key: str) -> bool:
-    """True while the session exists and has not expired (a logged-in session always holds data)."""
-    engine = import_module(settings.SESSION_ENGINE)
-    return bool(engine.SessionStore(session_key=session_key).load())
+    """True while the session exists and has not expired (a logged-in session always holds data).
+
+    One look-up per session, through the engine: a member has a handful of sessions.
+    """
+    return bool(session_store(session_key).load())
 
 
 def member_sessions(*, user: User) -> list[MemberSession]:
@@ -33,8 +42,8 @@ def overview_context(*, user: User) -> dict[str, object]:
         "latest_products": products,
         "support_count": user.support_requests.count(),
         "claim_counts": claim_status_counts(user=user),
-        "latest_messages": list(user.inbox.order_by("-created_at", "-pk")[:5]),
-        "unread_count": user.inbox.filter(read_at__isnull=True).count(),
+        "latest_messages": list(inbox_messages(user=user)[:5]),
+        "unread_count": inbox_unread_count(user=user),
     }
 
 

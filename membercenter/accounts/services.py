@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from importlib import import_module
-
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from membercenter.accounts.models import MemberSession, NewsletterList, NewsletterSubscription, User
-from membercenter.accounts.selectors import session_is_live
+from membercenter.accounts.selectors import session_is_live, session_store
 from membercenter.accounts.tokens import verification_token
 from membercenter.catalog.models import Region
+from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import email_enqueue
 
 
@@ -46,7 +43,7 @@ def member_sign_up(
 
 
 def verification_email_send(*, user: User) -> None:
-    link = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
+    link = absolute_url("accounts:verify_email", verification_token(user))
     email_enqueue(
         template="verify_email",
         to=user.email,
@@ -84,11 +81,6 @@ def newsletters_set(*, user: User, newsletters: list[NewsletterList]) -> None:
         )
 
 
-def _session_store(session_key: str) -> SessionBase:
-    engine = import_module(settings.SESSION_ENGINE)
-    return engine.SessionStore(session_key=session_key)
-
-
 def session_touch(*, user: User, session_key: str, ip_address: str | None, user_agent: str) -> None:
     now = timezone.now()
     updated = MemberSession.objects.filter(session_key=session_key, user=user).update(
@@ -106,7 +98,7 @@ def session_end(*, user: User, session_key: str) -> bool:
     row = MemberSession.objects.filter(user=user, session_key=session_key).first()
     if row is None:
         return False
-    _session_store(session_key).delete()
+    session_store(session_key).delete()
     row.delete()
     return True
 

@@ -83,7 +83,7 @@ def queue_next_claim(*, user: User, filters: QueueFilters, after: Claim) -> Clai
     qs = (
         _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=True)
         .exclude(pk=after.pk)
-        .exclude(Q(held_until__gt=timezone.now()) & ~Q(held_by=user) & Q(held_by__isnull=False))
+        .exclude(Claim.held_by_other_q(user, timezone.now()))
         .order_by(*QUEUE_ORDER)
     )
     later = (

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -40,6 +41,9 @@ class Claim(models.Model):
     # ...and in one of these it keeps its products from being claimed again in the promotion:
     # a rejection is final, so the same product cannot simply be sent in again.
     HOLDS_PRODUCTS = ACTIVE | {Status.REJECTED}
+    # Decided in the member's favour: at approval these, not every active claim, are the
+    # rewards already given (a claim still under review may yet be refused).
+    GRANTED = frozenset({Status.APPROVED, Status.REWARD_SENT})
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="claims")
@@ -81,6 +85,14 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    @staticmethod
+    def held_by_other_q(user: object, now: datetime.datetime) -> Q:
+        """Claims another reviewer is working on right now (their hold has not run out)."""
+        return Q(held_by__isnull=False, held_until__gt=now) & ~Q(held_by=user)
+
+    def is_held_by_other(self, user: object, now: datetime.datetime) -> bool:
+        return self.held_by_id not in (None, user.pk) and bool(self.held_until and self.held_until > now)  # type: ignore[attr-defined]
 
     @property
     def is_active(self) -> bool:

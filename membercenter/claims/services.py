@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from membercenter.audit.services import audit_record
 from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem
 from membercenter.evidence.models import Upload
 from membercenter.lib.business_days import add_business_days
+from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import notify
 from membercenter.products.models import RegisteredProduct
 from membercenter.products.services import region_today
@@ -54,10 +54,6 @@ class ItemEvidence:
 
 def claim_due_on(*, claim_region_code: str, start: dt.date) -> dt.date:
     return add_business_days(start, settings.CLAIM_REVIEW_BUSINESS_DAYS, country=claim_region_code)
-
-
-def _link(name: str, *args: object) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _attach(item: ClaimItem, upload: Upload | None, kind: str, round_no: int) -> None:
@@ -128,7 +124,7 @@ def claim_submit(
                 user=member,
                 template="claim_received",
                 context={"claim": claim, "promotion": locked},
-                link=_link("claims:history"),
+                link=absolute_url("claims:history"),
             )
     except IntegrityError:
         existing = Claim.objects.filter(member=member, submit_token=submit_token).first()
@@ -213,7 +209,7 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
     from membercenter.rewards.tasks import allocate_and_deliver
 
     claim = _decide(
-        claim, Claim.Status.APPROVED, reviewer, "", "claim_approved", _link("claims:history"),
+        claim, Claim.Status.APPROVED, reviewer, "", "claim_approved", absolute_url("claims:history"),
         then=lambda locked: grants_create(claim=locked),
     )  # fmt: skip
     if claim.promotion.reward_delivery == Promotion.Delivery.ON_APPROVAL:
@@ -223,12 +219,14 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
 
 def claim_send_back(*, claim: Claim, reviewer: User, reason: str) -> Claim:
     reason = _reason_required(reason)
-    return _decide(claim, Claim.Status.SENT_BACK, reviewer, reason, "claim_sent_back", _link("claims:again", claim.pk))
+    return _decide(
+        claim, Claim.Status.SENT_BACK, reviewer, reason, "claim_sent_back", absolute_url("claims:again", claim.pk)
+    )
 
 
 def claim_reject(*, claim: Claim, reviewer: User, reason: str) -> Claim:
     reason = _reason_required(reason)
-    return _decide(claim, Claim.Status.REJECTED, reviewer, reason, "claim_rejected", _link("claims:history"))
+    return _decide(claim, Claim.Status.REJECTED, reviewer, reason, "claim_rejected", absolute_url("claims:history"))
 
 
 def claim_withdraw(*, claim: Claim, member: User) -> Claim:
@@ -276,7 +274,7 @@ def claim_resubmit(*, claim: Claim, member: User, recipient: dict[str, str], evi
             user=member,
             template="claim_received",
             context={"claim": claim, "promotion": claim.promotion},
-            link=_link("claims:history"),
+            link=absolute_url("claims:history"),
         )
     return claim
 
@@ -318,7 +316,7 @@ def claim_hold(*, claim: Claim, reviewer: User) -> bool:
     now = timezone.now()
     with transaction.atomic():
         claim = _locked(claim)
-        if claim.held_by_id not in (None, reviewer.pk) and claim.held_until and claim.held_until > now:
+        if claim.is_held_by_other(reviewer, now):
             return False
         claim.held_by = reviewer
         claim.held_until = now + dt.timedelta(minutes=HOLD_MINUTES)

@@ -101,5 +101,5 @@ def product_register(
         # Someone registered the same serial a moment ago: the database kept one owner.
         product.invoice.delete(save=False)
         serial_check_available(serial=serial, member=member)
-        raise
+        raise SerialTaken(_("This serial number is already registered to another account."), code="taken") from None
     return product

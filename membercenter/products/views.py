@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -111,9 +110,6 @@ def register_purchase(request: HttpRequest) -> HttpResponse:
             context.update(_taken_context(serial.sn))
         except ValidationError as err:
             form_add_service_error(form, err)
-        except IntegrityError:
-            form.add_error(None, _("This serial number is already registered to another account."))
-            context.update(_taken_context(serial.sn))
         else:
             request.session.pop(_WIZARD, None)
             return redirect("products:registered", pk=product.pk)

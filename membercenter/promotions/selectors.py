@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from membercenter.accounts.models import User
 from membercenter.catalog.models import Region
 from membercenter.products.models import RegisteredProduct
+from membercenter.products.selectors import member_products
 from membercenter.products.services import region_today
 from membercenter.promotions.models import Promotion
 
@@ -164,15 +165,9 @@ def product_eligibility(
     return Eligibility(product=product, promotion=promotion, verdicts=verdicts)
 
 
-def member_products_for_rules(*, member: User) -> QuerySet[RegisteredProduct]:
-    return RegisteredProduct.objects.filter(member=member).select_related(
-        "serial__product_model__category", "store", "region"
-    )
-
-
 def promotion_eligibility_for_member(*, member: User, promotion: Promotion) -> list[Eligibility]:
     """Each of the member's products judged for one promotion (the redeem table)."""
-    products = list(member_products_for_rules(member=member).order_by("-purchase_date", "-pk"))
+    products = list(member_products(member=member))
     facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[promotion.pk])
     return [product_eligibility(product=p, promotion=promotion, facts=facts) for p in products]
 

@@ -31,7 +31,10 @@ class CodeImportReport:
 
 
 def pool_for(reward: Reward) -> CodePool:
-    pool, _ = CodePool.objects.get_or_create(reward=reward)
+    """The reward's pool of codes (made on first use); only a digital-code reward has one."""
+    if reward.kind != Reward.Kind.DIGITAL_CODE:
+        raise ValidationError(_("Only a digital-code reward has a pool of codes."), code="not_code")
+    pool, _created = CodePool.objects.get_or_create(reward=reward)
     return pool
 
 

@@ -12,17 +12,16 @@ import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
-from membercenter.claims.models import Claim, ClaimItem
+from membercenter.claims.models import Claim
+from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import notify
 from membercenter.promotions.models import Promotion
 from membercenter.rewards.crypto import code_decrypt
@@ -88,9 +87,7 @@ def grants_create(*, claim: Claim) -> list[RewardGrant]:
     """
     promotion = Promotion.objects.select_for_update().get(pk=claim.promotion_id)
     if promotion.max_redemptions is not None:
-        granted = Claim.objects.filter(
-            promotion=promotion, status__in=[Claim.Status.APPROVED, Claim.Status.REWARD_SENT]
-        ).exclude(pk=claim.pk)
+        granted = Claim.objects.filter(promotion=promotion, status__in=Claim.GRANTED).exclude(pk=claim.pk)
         if granted.count() >= promotion.max_redemptions:
             raise ValidationError(
                 _("This promotion has given all its %(n)s rewards; the claim cannot be approved.")
@@ -251,10 +248,6 @@ def grant_allocate(*, grant_id: int) -> bool:
 # --- delivery ----------------------------------------------------------------------
 
 
-def _history_link() -> str:
-    return settings.SITE_URL + reverse("claims:history")
-
-
 def rewards_deliver(*, now: dt.datetime | None = None) -> int:
     """Email every allocated, due code once and mark it delivered; returns how many."""
     now = now or timezone.now()
@@ -289,7 +282,7 @@ def _notify_code(grant: RewardGrant) -> None:
         user=claim.member,
         template="reward_code",
         context={"claim": claim, "promotion": claim.promotion, "reward": grant.reward, "code": code_placeholder(grant)},
-        link=_history_link(),
+        link=absolute_url("claims:history"),
     )
 
 
@@ -326,7 +319,3 @@ def code_email_resend(*, grant: RewardGrant, by: User) -> None:
         audit_record(
             actor=by, action="reward.resend", target=grant, summary=f"Code email of grant {grant.pk} sent again"
         )
-
-
-def grants_of_items(items: Iterable[ClaimItem]) -> dict[int, RewardGrant]:
-    return {g.item_id: g for g in RewardGrant.objects.filter(item__in=list(items)).select_related("reward")}

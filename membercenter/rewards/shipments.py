@@ -13,17 +13,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
 from membercenter.claims.models import Claim
+from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import notify
 from membercenter.promotions.models import Promotion
 from membercenter.rewards.models import Reward, RewardGrant
@@ -111,16 +110,9 @@ def _cell(value: object) -> str:
     return text
 
 
-def shipments_export(
-    *, actor: User, rows_from: QuerySet[RewardGrant] | None = None, promotion: Promotion | None = None
-) -> str:
-    """The courier's CSV: recipient data of every due gift still being prepared; audited.
-
-    `rows_from` narrows the grants (the page's filters); whatever it holds, only gifts
-    of approved claims that are due and not yet shipped are written.
-    """
-    qs = rows_from if rows_from is not None else gift_grants()
-    qs = qs.filter(
+def shipments_export(*, actor: User, promotion: Promotion | None = None) -> str:
+    """The courier's CSV: recipient data of every due gift still being prepared; audited."""
+    qs = gift_grants().filter(
         reward__kind=Reward.Kind.GIFT,
         status=Status.PREPARING,
         due_at__lte=timezone.now(),
@@ -203,7 +195,7 @@ def _notify_shipped(grant: RewardGrant) -> None:
             "courier": grant.courier,
             "tracking_number": grant.tracking_number,
         },
-        link=settings.SITE_URL + reverse("claims:history"),
+        link=absolute_url("claims:history"),
     )
 
 

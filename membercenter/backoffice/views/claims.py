@@ -64,9 +64,7 @@ def _claim_page(
     filters = QueueFilterForm(request.GET, user=request.user).filters()
     language = claim.member.language
     item_views = selectors.claim_item_views(claim=claim)
-    held_elsewhere = claim.held_by_id not in (None, request.user.pk) and bool(
-        claim.held_until and claim.held_until > timezone.now()
-    )
+    held_elsewhere = claim.is_held_by_other(request.user, timezone.now())
     context = {
         "claim": claim,
         "items": item_views,

@@ -146,6 +146,7 @@ CELERY_BEAT_SCHEDULE = {
     "rewards-allocate": {"task": "membercenter.rewards.tasks.allocate", "schedule": 60.0},
     "rewards-deliver": {"task": "membercenter.rewards.tasks.deliver", "schedule": 60.0},
     "uploads-purge": {"task": "membercenter.evidence.tasks.purge_stale_uploads", "schedule": 3600.0},
+    "scans-retry": {"task": "membercenter.evidence.tasks.read_pending", "schedule": 300.0},
 }
 
 # --- auth -------------------------------------------------------------------
@@ -199,6 +200,21 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 UPLOAD_MAX_WIDTH = env.int("UPLOAD_MAX_WIDTH", default=1600)
+# --- evidence checks (OCR) and fraud signals ----------------------------------
+# onnxruntime threads per OCR job; one core per worker is the measured setting (make bench).
+EVIDENCE_OCR_THREADS = env.int("EVIDENCE_OCR_THREADS", default=1)
+# A picture that takes longer to read is given up (the checks then say "could not be read").
+EVIDENCE_OCR_TIME_LIMIT = env.int("EVIDENCE_OCR_TIME_LIMIT", default=60)
+# How long an upload page waits for the reading before showing "still checking".
+EVIDENCE_WAIT_SECONDS = env.float("EVIDENCE_WAIT_SECONDS", default=8.0)
+# Two invoice pictures within this Hamming distance of their perceptual hashes are "the same".
+FRAUD_PHASH_DISTANCE = env.int("FRAUD_PHASH_DISTANCE", default=8)
+# The same recipient phone or address on claims of this many accounts or more is flagged.
+FRAUD_SHARED_RECIPIENT_ACCOUNTS = env.int("FRAUD_SHARED_RECIPIENT_ACCOUNTS", default=3)
+# More than this many claims from one account, or to one address, within the window is flagged.
+FRAUD_BURST_CLAIMS = env.int("FRAUD_BURST_CLAIMS", default=5)
+FRAUD_BURST_HOURS = env.int("FRAUD_BURST_HOURS", default=24)
+
 # Django must not keep bigger request bodies in memory than an upload may be.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -31,6 +31,16 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("Any due date")), ("overdue", _("Overdue")), ("soon", _("Due within 3 days"))],
     )
     held_by_me = forms.BooleanField(label=_("Held by me"), required=False)
+    checks = forms.ChoiceField(
+        label=_("Automatic checks"),
+        required=False,
+        choices=[
+            ("", _("Any result")),
+            ("passed", _("All checks passed")),
+            ("failed", _("A check failed or flagged")),
+            ("unknown", _("Not known (being read or unreadable)")),
+        ],
+    )
 
     def __init__(self, data: QueryDict | None, *, user: User) -> None:
         data = data.copy() if data is not None else QueryDict(mutable=True)
@@ -54,7 +64,33 @@ class QueueFilterForm(forms.Form):
             region_id=data["region"].pk if data["region"] else None,
             due=data["due"],
             held_by_me=data["held_by_me"],
+            checks=data["checks"],
         )
+
+
+class ClaimNumbersField(forms.Field):
+    """Claim numbers ticked in a list of checkboxes, all with the same name."""
+
+    widget = forms.MultipleHiddenInput  # the template draws the checkboxes; this reads every value
+
+    def to_python(self, value: object) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        try:
+            return sorted({int(v) for v in values})
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose claims from the list."), code="invalid") from None
+
+
+class BulkApproveForm(forms.Form):
+    claim = ClaimNumbersField(label=_("Claims"), error_messages={"required": _("Tick at least one claim.")})
+
+    def clean_claim(self) -> list[int]:
+        numbers = self.cleaned_data["claim"]
+        if len(numbers) > selectors.BULK_APPROVE_MAX:
+            raise ValidationError(
+                _("At most %(n)s claims at a time.") % {"n": selectors.BULK_APPROVE_MAX}, code="too_many"
+            )
+        return numbers
 
 
 class TemplateSelect(forms.Select):

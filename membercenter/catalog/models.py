@@ -79,6 +79,11 @@ class ProductModel(models.Model):
         _("model"), max_length=64, unique=True, help_text=_("The model number used in factory files.")
     )
     name = models.CharField(_("product name"), max_length=200)
+    aliases = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("Other names this model is sold under, one per line (the invoice check accepts each)."),
+    )
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=24)
 
     class Meta:
@@ -88,6 +93,12 @@ class ProductModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def invoice_names(self) -> list[str]:
+        """Every name an invoice may show for this model: its name, aliases and model number."""
+        names = [self.name, *(line.strip() for line in self.aliases.splitlines()), self.code]
+        return list(dict.fromkeys(n for n in names if n))
 
 
 class Serial(models.Model):

@@ -10,7 +10,6 @@ import datetime as dt
 import io
 import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -99,9 +98,8 @@ def _picture(lines: list[str], size: tuple[int, int] = (900, 1200)) -> SimpleUpl
     return SimpleUploadedFile(f"{uuid.uuid4().hex}.jpg", out.getvalue(), content_type="image/jpeg")
 
 
-def demo_invoice(store: Store, day: dt.date, model_name: str) -> ContentFile:
-    upload = _picture(["INVOICE", store.name, f"Tanggal: {day:%d-%m-%Y}", f"No: INV-{day:%Y%m%d}-001", model_name])
-    return ContentFile(upload.read(), name=upload.name)
+def demo_invoice(store: Store, day: dt.date, model_name: str) -> SimpleUploadedFile:
+    return _picture(["INVOICE", store.name, f"Tanggal: {day:%d-%m-%Y}", f"No: INV-{day:%Y%m%d}-001", model_name])
 
 
 def _sticker(serial: Serial) -> SimpleUploadedFile:
@@ -187,7 +185,10 @@ def _register(member: User, serial: Serial, store: Store, day: dt.date) -> Regis
         return existing
     return product_register(
         member=member, serial=serial, chk=serial.chk, region=store.region, store=store, channel=store.channel,
-        purchase_date=max(day, serial.manufactured_on), invoice=demo_invoice(store, day, serial.product_model.name),
+        purchase_date=max(day, serial.manufactured_on),
+        invoice=upload_store(
+            owner=member, kind=Upload.Kind.INVOICE, upload=demo_invoice(store, day, serial.product_model.name)
+        ),
     )  # fmt: skip
 
 

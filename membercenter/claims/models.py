@@ -71,6 +71,16 @@ class Claim(models.Model):
     unit = models.CharField(_("Apartment / Building / Unit / Floor"), max_length=100, blank=True)
     contact_name = models.CharField(_("Contact Name"), max_length=200)
     contact_phone = models.CharField(_("Contact Phone"), max_length=32, blank=True)
+    # The automatic evidence checks of the latest round (evidence.claim_checks), judged
+    # again whenever a document of the claim has been read: True when every check
+    # passed, False when one failed, None while a document is still being read.
+    checks = models.JSONField(default=dict, blank=True, editable=False)
+    checks_passed = models.BooleanField(null=True, editable=False)
+    # The recipient phone and address folded for the shared-recipient signals (claims.fraud.recipient_keys).
+    phone_key = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    address_key = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
+    # Fraud signals (claims.fraud): [{"code", "params", "claims": [ids], "members": [ids]}].
+    flags = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -81,7 +91,10 @@ class Claim(models.Model):
             # A double click, the back button or two tabs submit the same token: one claim.
             models.UniqueConstraint(fields=["member", "submit_token"], name="claim_one_per_submit_token"),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="claim_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="claim_queue_idx"),
+            models.Index(fields=["status", "checks_passed"], name="claim_checks_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
@@ -148,6 +161,7 @@ class ClaimDocument(models.Model):
     item = models.ForeignKey(ClaimItem, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     file = models.FileField(upload_to="claims/%Y/%m/")
+    scan = models.ForeignKey("evidence.Scan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     round = models.PositiveSmallIntegerField(default=1)
     uploaded_at = models.DateTimeField(default=timezone.now)
 

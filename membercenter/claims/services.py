@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
+from membercenter.claims.checks import claim_checks_after_commit
 from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem
 from membercenter.evidence.models import Upload
 from membercenter.lib.business_days import add_business_days
@@ -60,8 +61,17 @@ def _attach(item: ClaimItem, upload: Upload | None, kind: str, round_no: int) ->
     """Hand a pending upload over to the claim: the file stays, the claim now owns it."""
     if upload is None:
         return
-    ClaimDocument.objects.create(item=item, kind=kind, file=upload.file.name, round=round_no)
+    ClaimDocument.objects.create(item=item, kind=kind, file=upload.file.name, scan_id=upload.scan_id, round=round_no)
     Upload.objects.filter(pk=upload.pk).delete()
+
+
+def _recipient_keys(recipient: dict[str, str]) -> dict[str, str]:
+    from membercenter.claims.fraud import recipient_keys
+
+    phone_key, address_key = recipient_keys(
+        recipient.get("phone", ""), recipient.get("address", ""), recipient.get("postal_code", "")
+    )
+    return {"phone_key": phone_key, "address_key": address_key}
 
 
 def _check_uploads(member: User, evidence: list[ItemEvidence]) -> None:
@@ -113,6 +123,7 @@ def claim_submit(
                 submit_token=submit_token,
                 due_on=claim_due_on(claim_region_code=region.code, start=today),
                 **{f: recipient.get(f, "") for f in RECIPIENT_FIELDS},
+                **_recipient_keys(recipient),
             )
             by_product = {ev.product_id: ev for ev in evidence}
             for product in products:
@@ -120,6 +131,7 @@ def claim_submit(
                 _attach(item, by_product[product.pk].serial_photo, ClaimDocument.Kind.SERIAL_PHOTO, 1)
                 _attach(item, by_product[product.pk].invoice, ClaimDocument.Kind.INVOICE, 1)
             ClaimEvent.objects.create(claim=claim, to_status=Claim.Status.SUBMITTED, actor=member)
+            claim_checks_after_commit(claim.pk)
             notify(
                 user=member,
                 template="claim_received",
@@ -267,6 +279,9 @@ def claim_resubmit(*, claim: Claim, member: User, recipient: dict[str, str], evi
             _attach(item, ev.invoice, ClaimDocument.Kind.INVOICE, claim.round)
         for f in RECIPIENT_FIELDS:
             setattr(claim, f, recipient.get(f, getattr(claim, f)))
+        for f, key in _recipient_keys({f: getattr(claim, f) for f in RECIPIENT_FIELDS}).items():
+            setattr(claim, f, key)
+        claim_checks_after_commit(claim.pk)
         claim.resubmitted_at = timezone.now()
         claim.due_on = claim_due_on(claim_region_code=claim.region.code, start=region_today(claim.region))
         claim.save()

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from membercenter.claims import selectors, services
 from membercenter.claims.forms import RedeemAgainForm
-from membercenter.claims.models import Claim, ClaimDocument
-from membercenter.evidence.images import UploadRejected
+from membercenter.claims.models import Claim, ClaimDocument, ClaimItem
 from membercenter.evidence.models import Upload
-from membercenter.evidence.services import upload_store
+from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
+from membercenter.evidence.verdicts import invoice_verdicts, sticker_verdicts
 from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
 
@@ -51,32 +51,36 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("claims:history")
 
 
-def _again_evidence(request: HttpRequest, claim: Claim) -> tuple[list[services.ItemEvidence], dict[str, str]]:
-    evidence, errors = [], {}
-    for item in claim.items.all():
-        found: dict[str, Upload] = {}
-        for kind in (Upload.Kind.INVOICE, Upload.Kind.SERIAL_PHOTO):
-            new = request.FILES.get(f"{kind}_{item.product_id}")
-            if not new:
-                continue
-            try:
-                found[kind] = upload_store(owner=request.user, kind=kind, upload=new)
-            except UploadRejected as err:
-                errors[f"{kind}_{item.product_id}"] = str(err)
-        if found:
-            evidence.append(
-                services.ItemEvidence(
-                    product_id=item.product_id,
-                    invoice=found.get(Upload.Kind.INVOICE),
-                    serial_photo=found.get(Upload.Kind.SERIAL_PHOTO),
-                )
-            )
-    return evidence, errors
+def _again_slots(request: HttpRequest, claim: Claim) -> list[tuple[ClaimItem, Slot, Slot]]:
+    """Each product's new invoice and sticker photo (either optional), checked as they arrive."""
+    rows = []
+    promotion = claim.promotion
+    for item in claim.items.select_related("product__serial__product_model", "product__store"):
+        product = item.product
+        if request.method == "POST":
+            invoice = slot_take(request, name=f"invoice_{product.pk}", kind=Upload.Kind.INVOICE)
+            photo = slot_take(request, name=f"serial_photo_{product.pk}", kind=Upload.Kind.SERIAL_PHOTO)
+        else:
+            invoice = Slot(f"invoice_{product.pk}", Upload.Kind.INVOICE)
+            photo = Slot(f"serial_photo_{product.pk}", Upload.Kind.SERIAL_PHOTO)
+        slots_judge(
+            [invoice],
+            lambda s, p=product: invoice_verdicts(
+                s.scan,
+                model_names=p.serial.product_model.invoice_names,
+                store=p.store.name,
+                window=(promotion.purchase_start, promotion.purchase_end),
+                doc=f"upload:{s.upload.pk}",
+            ),
+        )
+        slots_judge([photo], lambda s, p=product: sticker_verdicts(s.scan, sn=p.serial.sn, doc=f"upload:{s.upload.pk}"))
+        rows.append((item, invoice, photo))
+    return rows
 
 
 @login_required
 def again(request: HttpRequest, pk: int) -> HttpResponse:
-    """Redeem Again: new documents per product, editable recipient, captcha → a new round."""
+    """Redeem Again: new documents per product (checked as they are chosen), editable recipient, captcha."""
     claim = _own_claim(request, pk)
     if claim.status != Claim.Status.SENT_BACK:
         messages.info(request, _("This redemption is not waiting for documents."))
@@ -85,20 +89,31 @@ def again(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The promotion's deadline has passed: this redemption can no longer be sent again."))
         return redirect("claims:history")
     initial = {f: getattr(claim, f) for f in services.RECIPIENT_FIELDS}
-    form = RedeemAgainForm(request.POST if request.method == "POST" else None, initial=initial)
-    errors: dict[str, str] = {}
-    if request.method == "POST" and "new_captcha" not in request.POST and form.is_valid():
-        evidence, errors = _again_evidence(request, claim)
-        if not errors:
-            recipient = {f: form.cleaned_data[f] for f in services.RECIPIENT_FIELDS}
-            try:
-                services.claim_resubmit(claim=claim, member=request.user, recipient=recipient, evidence=evidence)
-            except ValidationError as err:
-                form_add_service_error(form, err)
-            else:
-                messages.success(request, _("Your redemption is sent again. We check it within 7–14 business days."))
-                return redirect("claims:history")
-    context = {"claim": claim, "form": form.with_new_captcha(), "errors": errors}
+    posted = request.method == "POST"
+    form = RedeemAgainForm(request.POST if posted else None, initial=initial)
+    rows = _again_slots(request, claim)
+    slots = [slot for _item, invoice, photo in rows for slot in (invoice, photo)]
+    errors = {slot.name: slot.error for slot in slots if slot.error}
+    look = any(slot.needs_a_look for slot in slots)
+    context = {"claim": claim, "rows": rows, "errors": errors, "look": look and not checking_only(request)}
+    if posted and "new_captcha" not in request.POST and (checking_only(request) or look):
+        context["form"] = form.with_captcha_kept()
+        return render(request, "claims/again.html", context)
+    if posted and "new_captcha" not in request.POST and form.is_valid() and not errors:
+        evidence = [
+            services.ItemEvidence(product_id=item.product_id, invoice=invoice.upload, serial_photo=photo.upload)
+            for item, invoice, photo in rows
+            if invoice.upload or photo.upload
+        ]
+        recipient = {f: form.cleaned_data[f] for f in services.RECIPIENT_FIELDS}
+        try:
+            services.claim_resubmit(claim=claim, member=request.user, recipient=recipient, evidence=evidence)
+        except ValidationError as err:
+            form_add_service_error(form, err)
+        else:
+            messages.success(request, _("Your redemption is sent again. We check it within 7–14 business days."))
+            return redirect("claims:history")
+    context["form"] = form.with_new_captcha()
     return render(request, "claims/again.html", context)
 
 

@@ -72,6 +72,26 @@ class CaptchaFormMixin(forms.Form):
             self.data["captcha_answer"] = ""
         return self
 
+    def with_captcha_kept(self) -> CaptchaFormMixin:
+        """Render again without spending the challenge (a page that only checked an upload).
+
+        The question shown stays valid, so a member who answered it before picking a
+        file (the htmx check swaps only the check results) does not answer twice.
+        """
+        row = None
+        if self.is_bound:
+            try:
+                key = uuid.UUID(str(self.data.get("captcha_id", "")))
+            except ValueError:
+                key = None
+            row = Captcha.objects.filter(pk=key, expires_at__gt=timezone.now()).first() if key else None
+        if row is None:
+            return self.with_new_captcha()
+        self.captcha_question = row.question
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        return self
+
     def clean(self) -> dict:
         cleaned = super().clean()
         # Every post spends its challenge, valid or not (a bot's too): one question, one attempt.

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.files.base import ContentFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from membercenter.catalog.models import Region, Store
 from membercenter.catalog.serials import is_valid_chk, is_valid_sn, normalize_sn
-from membercenter.evidence.images import UploadRejected, image_sanitize
 from membercenter.lib.captcha import CaptchaFormMixin
 
 
@@ -44,23 +42,6 @@ class ChkForm(forms.Form):
         return chk
 
 
-class InvoiceField(forms.FileField):
-    """A picture upload, returned as the sanitised image ready to store."""
-
-    def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif"}))
-        super().__init__(**kwargs)
-
-    def clean(self, data: object, initial: object = None) -> ContentFile | None:
-        upload = super().clean(data, initial)
-        if not upload:
-            return None
-        try:
-            return image_sanitize(upload)
-        except UploadRejected as err:
-            raise forms.ValidationError(str(err), code="upload") from None
-
-
 class PurchaseForm(CaptchaFormMixin):
     region = forms.ModelChoiceField(
         label=_("Region / Location"), queryset=Region.objects.filter(is_active=True), empty_label=_("Select")
@@ -72,15 +53,7 @@ class PurchaseForm(CaptchaFormMixin):
     channel = forms.ChoiceField(
         label=_("Where did you purchase the product"), choices=Store.Channel.choices, widget=forms.RadioSelect
     )
-    invoice = InvoiceField(
-        label=_("Invoice Upload"),
-        help_text=_(
-            "JPG, GIF or PNG. We resize it for you. The invoice should show the store name, "
-            "the invoice date, the invoice number and the model name."
-        ),
-    )
-
-    field_order = ["region", "store", "purchase_date", "channel", "invoice", "captcha_answer"]
+    field_order = ["region", "store", "purchase_date", "channel", "captcha_answer"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -93,3 +66,16 @@ def stores_of_region(region_id: object) -> QuerySet[Store]:
     if not str(region_id or "").isdigit():
         return Store.objects.none()
     return Store.objects.filter(region_id=int(str(region_id)), is_active=True).select_related("province")
+
+
+def chosen_store(form: PurchaseForm) -> Store | None:
+    """The store picked in a form not (yet) validated, for checking the invoice against it."""
+    raw = str(form.data.get("store") or "")
+    return form.fields["store"].queryset.filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
+def entered_purchase_date(form: PurchaseForm) -> object:
+    try:
+        return form.fields["purchase_date"].clean(form.data.get("purchase_date"))
+    except forms.ValidationError:
+        return None

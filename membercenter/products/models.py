@@ -23,6 +23,9 @@ class RegisteredProduct(models.Model):
     channel = models.CharField(_("where purchased"), max_length=10, choices=Store.Channel.choices)
     purchase_date = models.DateField(_("purchase date"))
     invoice = models.FileField(_("invoice"), upload_to="invoices/%Y/%m/")
+    invoice_scan = models.ForeignKey(
+        "evidence.Scan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
 
     class Meta:
@@ -40,3 +43,21 @@ class RegisteredProduct(models.Model):
     @property
     def warranty_ends_on(self) -> dt.date:
         return self.purchase_date + relativedelta(months=self.serial.product_model.warranty_months)
+
+
+class RegistrationRecord(models.Model):
+    """Every registration of a serial, kept when the product later leaves an account.
+
+    "This serial was registered on more than one account over time" is a fraud signal;
+    RegisteredProduct only knows the current owner.
+    """
+
+    serial = models.ForeignKey(Serial, on_delete=models.PROTECT, related_name="registrations")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["registered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.serial_id} → {self.member_id}"

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,7 +13,8 @@ from django.utils.translation import gettext as _
 from membercenter.accounts.models import User
 from membercenter.catalog.models import Region, Serial, Store
 from membercenter.catalog.serials import is_valid_sn, normalize_sn, sn_skeleton
-from membercenter.products.models import RegisteredProduct
+from membercenter.evidence.models import Upload
+from membercenter.products.models import RegisteredProduct, RegistrationRecord
 
 
 class SerialTaken(ValidationError):
@@ -66,9 +66,13 @@ def product_register(
     store: Store,
     channel: str,
     purchase_date: dt.date,
-    invoice: ContentFile,
+    invoice: Upload,
 ) -> RegisteredProduct:
-    """Register a serial to a member. Every rule is checked here, whatever the caller checked."""
+    """Register a serial to a member. Every rule is checked here, whatever the caller checked.
+
+    `invoice` is the member's pending upload (checked, re-encoded and being read); the
+    product takes over its file and its reading.
+    """
     errors: dict[str, list[str]] = {}
     if not chk_matches(serial=serial, chk=chk):
         errors.setdefault("chk", []).append(_("The CHK code does not match this serial number."))
@@ -81,6 +85,8 @@ def product_register(
             _("The purchase date cannot be before the product was made (%(date)s).")
             % {"date": date_format(serial.manufactured_on)}
         )
+    if invoice.owner_id != member.pk:
+        errors.setdefault("invoice", []).append(_("The uploaded invoice has expired. Please upload it again."))
     if errors:
         raise ValidationError(errors)
     serial_check_available(serial=serial, member=member)
@@ -92,14 +98,17 @@ def product_register(
         store=store,
         channel=channel,
         purchase_date=purchase_date,
+        invoice=invoice.file.name,
+        invoice_scan_id=invoice.scan_id,
     )
-    product.invoice.save(invoice.name, invoice, save=False)
     try:
         with transaction.atomic():
             product.save()
+            RegistrationRecord.objects.create(serial=serial, member=member)
+            # The file and its reading now belong to the product; the pending row goes.
+            Upload.objects.filter(pk=invoice.pk).delete()
     except IntegrityError:
         # Someone registered the same serial a moment ago: the database kept one owner.
-        product.invoice.delete(save=False)
         serial_check_available(serial=serial, member=member)
         raise SerialTaken(_("This serial number is already registered to another account."), code="taken") from None
     return product

@@ -7,8 +7,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from membercenter.catalog.models import Serial
+from membercenter.evidence.models import Upload
+from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
+from membercenter.evidence.verdicts import invoice_verdicts
 from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
 from membercenter.lib.ratelimit import failure_record, failures_exhausted
@@ -80,39 +84,71 @@ def register_chk(request: HttpRequest) -> HttpResponse:
     return render(request, "products/register_chk.html", {"form": form, "serial": serial, "step": 2})
 
 
+INVOICE_HELP = gettext_lazy(
+    "A photo, scan or PDF of the invoice (JPG, PNG, GIF, WebP, HEIC or PDF). It should show the store name, "
+    "the invoice date, the invoice number and the model name: we check it as soon as you choose it."
+)
+
+
+def _invoice_verdicts(slot: Slot, serial: Serial, form: forms.PurchaseForm) -> list:
+    store = forms.chosen_store(form)
+    return invoice_verdicts(
+        slot.scan,
+        model_names=serial.product_model.invoice_names,
+        store=store.name if store else None,
+        purchase_date=forms.entered_purchase_date(form),
+        doc=f"upload:{slot.upload.pk}" if slot.upload else "",
+    )
+
+
 @login_required
 def register_purchase(request: HttpRequest) -> HttpResponse:
-    """Step 3: where and when it was bought, with the invoice."""
+    """Step 3: where and when it was bought, with the invoice (checked as soon as it is chosen)."""
     serial = _wizard_serial(request)
     chk = _wizard(request).get("chk")
     if serial is None or chk is None:
         return redirect("products:register")
     initial = {"region": request.user.region_id}
-    refresh = request.method == "POST" and ("new_captcha" in request.POST or "change_region" in request.POST)
-    bound = (request.POST, request.FILES) if request.method == "POST" else ()
-    form = forms.PurchaseForm(*bound, initial=initial)
-    context: dict = {"serial": serial, "step": 3}
-    if request.method == "POST" and not refresh and form.is_valid():
+    posted = request.method == "POST"
+    refresh = posted and ("new_captcha" in request.POST or "change_region" in request.POST)
+    form = forms.PurchaseForm(request.POST if posted else None, initial=initial)
+    slot = (
+        slot_take(request, name="invoice", kind=Upload.Kind.INVOICE) if posted else Slot("invoice", Upload.Kind.INVOICE)
+    )
+    slots_judge([slot], lambda s: _invoice_verdicts(s, serial, form))
+    context: dict = {"serial": serial, "step": 3, "slot": slot, "invoice_help": INVOICE_HELP}
+    # A picture just chosen that fails a check is shown before anything is registered; sending
+    # the form again registers it anyway (the kept upload is no longer "fresh").
+    if posted and (checking_only(request) or slot.needs_a_look) and not refresh:
+        context["look"] = slot.needs_a_look and not checking_only(request)
+        context["form"] = form.with_captcha_kept()
+        return render(request, "products/register_purchase.html", context)
+    if posted and not refresh and form.is_valid():
         data = form.cleaned_data
-        try:
-            product = services.product_register(
-                member=request.user,
-                serial=serial,
-                chk=chk,
-                region=data["region"],
-                store=data["store"],
-                channel=data["channel"],
-                purchase_date=data["purchase_date"],
-                invoice=data["invoice"],
-            )
-        except services.SerialTaken as err:
-            form.add_error(None, err)
-            context.update(_taken_context(serial.sn))
-        except ValidationError as err:
-            form_add_service_error(form, err)
+        if slot.upload is None:
+            slot.error = slot.error or _("Upload the invoice, your proof of purchase.")
         else:
-            request.session.pop(_WIZARD, None)
-            return redirect("products:registered", pk=product.pk)
+            try:
+                product = services.product_register(
+                    member=request.user,
+                    serial=serial,
+                    chk=chk,
+                    region=data["region"],
+                    store=data["store"],
+                    channel=data["channel"],
+                    purchase_date=data["purchase_date"],
+                    invoice=slot.upload,
+                )
+            except services.SerialTaken as err:
+                form.add_error(None, err)
+                context.update(_taken_context(serial.sn))
+            except ValidationError as err:
+                form_add_service_error(form, err)
+            else:
+                request.session.pop(_WIZARD, None)
+                return redirect("products:registered", pk=product.pk)
+    elif posted and not refresh and slot.upload is None and not slot.error:
+        slot.error = _("Upload the invoice, your proof of purchase.")
     context["form"] = form.with_new_captcha()
     return render(request, "products/register_purchase.html", context)
 

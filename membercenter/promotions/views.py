@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +17,12 @@ from membercenter.claims import selectors as claim_selectors
 from membercenter.claims.forms import ConfirmForm, RecipientForm, recipient_initial
 from membercenter.claims.models import Claim
 from membercenter.claims.services import ItemEvidence, claim_submit
-from membercenter.evidence.images import UploadRejected
 from membercenter.evidence.models import Upload
-from membercenter.evidence.services import upload_of, upload_store
+from membercenter.evidence.services import upload_of
+from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
+from membercenter.evidence.verdicts import Verdict, invoice_verdicts, sticker_verdicts
 from membercenter.lib.forms import form_add_service_error
+from membercenter.products.models import RegisteredProduct
 from membercenter.promotions import selectors
 from membercenter.promotions.models import Promotion
 from membercenter.rewards.selectors import products_rewards
@@ -53,69 +56,118 @@ def banner(request: HttpRequest, slug: str) -> FileResponse:
     return response
 
 
-def _collect_evidence(request: HttpRequest, chosen: list[int], kept: dict[str, str]) -> tuple[dict, dict]:
-    """Store each chosen product's new sticker photo, or keep the one uploaded before."""
-    uploads: dict[int, str] = {}
-    errors: dict[int, str] = {}
-    for pk in chosen:
-        new = request.FILES.get(f"photo_{pk}")
-        if new:
-            try:
-                uploads[pk] = str(upload_store(owner=request.user, kind=Upload.Kind.SERIAL_PHOTO, upload=new).pk)
-            except UploadRejected as err:
-                errors[pk] = str(err)
-            continue
-        previous = upload_of(owner=request.user, upload_id=request.POST.get(f"upload_{pk}") or kept.get(str(pk)))
-        if previous is not None:
-            uploads[pk] = str(previous.pk)
-        else:
-            errors[pk] = _("Upload a photo of the serial number sticker on the product (not the box).")
-    return uploads, errors
+def _photo_judge(product: RegisteredProduct) -> Callable[[Slot], list[Verdict]]:
+    return lambda slot: sticker_verdicts(slot.scan, sn=product.serial.sn, doc=f"upload:{slot.upload.pk}")
+
+
+def _invoice_judge(product: RegisteredProduct, promotion: Promotion) -> Callable[[Slot | None], list[Verdict]]:
+    """The invoice checks of a product for this promotion: a new upload's, or the registered invoice's."""
+
+    def judge(slot: Slot | None) -> list[Verdict]:
+        scan, doc = (slot.scan, f"upload:{slot.upload.pk}") if slot and slot.upload else (product.invoice_scan, "")
+        return invoice_verdicts(
+            scan,
+            model_names=product.serial.product_model.invoice_names,
+            store=product.store.name,
+            window=(promotion.purchase_start, promotion.purchase_end),
+            doc=doc,
+        )
+
+    return judge
+
+
+def _slots(request: HttpRequest, product_ids: list[int], kept: dict) -> dict[int, tuple[Slot, Slot]]:
+    """Each product's sticker-photo and (optional) invoice upload: from this post, or kept in the draft."""
+    slots = {}
+    for pk in product_ids:
+        pair = []
+        for prefix, kind, store in (
+            ("photo", Upload.Kind.SERIAL_PHOTO, "uploads"),
+            ("invoice", Upload.Kind.INVOICE, "invoices"),
+        ):
+            name = f"{prefix}_{pk}"
+            if request.method == "POST":
+                slot = slot_take(request, name=name, kind=kind)
+            else:
+                slot = Slot(
+                    name=name,
+                    kind=kind,
+                    upload=upload_of(owner=request.user, upload_id=kept.get(store, {}).get(str(pk))),
+                )
+            pair.append(slot)
+        slots[pk] = (pair[0], pair[1])
+    return slots
 
 
 @login_required
 def redeem(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 6: the member's products with their eligibility, sticker photos, recipient."""
+    """Step 6: the member's products with their eligibility, sticker photos and checks, recipient."""
     promotion = _promotion(slug)
     rows = selectors.promotion_eligibility_for_member(member=request.user, promotion=promotion)
     draft = _draft(request, promotion)
     initial = draft.get("recipient") or recipient_initial(
         member=request.user, last_claim=claim_selectors.last_claim(member=request.user)
     )
-    form = RecipientForm(request.POST if request.method == "POST" else None, initial=initial)
-    kept: dict[str, str] = draft.get("uploads", {})
+    posted = request.method == "POST"
+    form = RecipientForm(request.POST if posted else None, initial=initial)
+    eligible = {row.product.pk: row.product for row in rows if row.ok}
     chosen = [int(pk) for pk in draft.get("products", [])]
-    errors: dict[int, str] = {}
-    if request.method == "POST":
-        eligible = {row.product.pk for row in rows if row.ok}
+    if posted:
         chosen = [int(pk) for pk in request.POST.getlist("products") if pk.isdigit() and int(pk) in eligible]
-        uploads, errors = _collect_evidence(request, chosen, kept)
-        kept = {str(pk): uid for pk, uid in uploads.items()}
+    slots = _slots(request, list(eligible), draft)
+    for pk, (photo, invoice) in slots.items():
+        slots_judge([photo], _photo_judge(eligible[pk]))
+        slots_judge([invoice], _invoice_judge(eligible[pk], promotion))
+    look = False
+    if posted and not checking_only(request):
+        for pk in chosen:
+            photo = slots[pk][0]
+            if photo.upload is None and not photo.error:
+                photo.error = _("Upload a photo of the serial number sticker on the product (not the box).")
         if not chosen:
             form.add_error(None, _("Tick at least one product to redeem."))
-        if form.is_valid() and not errors:
+        look = any(slot.needs_a_look for pk in chosen for slot in slots[pk])
+        errors = any(slot.error for pk in chosen for slot in slots[pk])
+        if form.is_valid() and not errors and not look:
             request.session[_DRAFT] = {
                 "promotion": promotion.pk,
                 "products": chosen,
-                "uploads": kept,
+                "uploads": {str(pk): str(slots[pk][0].upload.pk) for pk in chosen},
+                "invoices": {str(pk): str(slots[pk][1].upload.pk) for pk in chosen if slots[pk][1].upload},
                 "recipient": form.cleaned_data,
                 "token": draft.get("token") or str(uuid.uuid4()),
             }
             return redirect("promotions:confirm", slug=slug)
+    elif checking_only(request):
+        form = RecipientForm(initial=initial, data=request.POST)
+        form._errors = {}  # only a picture was checked: no field errors for a form not yet sent
+        form.cleaned_data = {}
     # The reward each product earns, so that the member knows it before redeeming.
     rewards = products_rewards(promotion=promotion, products=[row.product for row in rows])
-    table = [
-        {
-            "eligibility": row,
-            "product": row.product,
-            "reward": rewards[row.product.pk],
-            "checked": row.product.pk in chosen,
-            "upload_id": kept.get(str(row.product.pk)),
-            "error": errors.get(row.product.pk),
-        }
-        for row in rows
-    ]
-    context = {"promotion": promotion, "rows": table, "form": form, "any_eligible": any(row.ok for row in rows)}
+    table = []
+    for row in rows:
+        pk = row.product.pk
+        photo, invoice = slots.get(pk, (None, None))
+        registered = _invoice_judge(row.product, promotion)(None) if row.ok and not (invoice and invoice.upload) else []
+        table.append(
+            {
+                "eligibility": row,
+                "product": row.product,
+                "reward": rewards[pk],
+                "checked": pk in chosen,
+                "photo": photo,
+                "invoice": invoice,
+                "registered_invoice": registered,
+                "registered_failed": any(v.ok is False for v in registered),
+            }
+        )
+    context = {
+        "promotion": promotion,
+        "rows": table,
+        "form": form,
+        "any_eligible": bool(eligible),
+        "look": look,
+    }
     return render(request, "promotions/redeem.html", context)
 
 
@@ -136,9 +188,13 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = [r for r in rows if r.product.pk in set(draft["products"])]
     form = ConfirmForm(request.POST if request.method == "POST" else None, initial={"submit_token": draft["token"]})
     if request.method == "POST" and "new_captcha" not in request.POST and form.is_valid():
-        photos = draft["uploads"]
+        photos, invoices = draft["uploads"], draft.get("invoices", {})
         evidence = [
-            ItemEvidence(product_id=pk, serial_photo=upload_of(owner=request.user, upload_id=photos.get(str(pk))))
+            ItemEvidence(
+                product_id=pk,
+                serial_photo=upload_of(owner=request.user, upload_id=photos.get(str(pk))),
+                invoice=upload_of(owner=request.user, upload_id=invoices.get(str(pk))),
+            )
             for pk in (r.product.pk for r in chosen)
         ]
         try:
@@ -156,11 +212,29 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("claims:submitted", pk=claim.pk)
     context = {
         "promotion": promotion,
-        "rows": [{"product": r.product, "upload_id": draft["uploads"].get(str(r.product.pk))} for r in chosen],
+        "rows": [_confirm_row(request, promotion, r.product, draft) for r in chosen],
         "recipient_form": RecipientForm(initial=draft["recipient"]),
         "form": form.with_new_captcha(),
     }
     return render(request, "promotions/confirm.html", context)
+
+
+def _confirm_row(request: HttpRequest, promotion: Promotion, product: RegisteredProduct, draft: dict) -> dict:
+    """A product on the confirm page with the checks of its pictures, shown before Submit."""
+    photo = upload_of(owner=request.user, upload_id=draft["uploads"].get(str(product.pk)))
+    invoice = upload_of(owner=request.user, upload_id=draft.get("invoices", {}).get(str(product.pk)))
+    verdicts = []
+    if photo is not None:
+        verdicts += _photo_judge(product)(Slot("photo", Upload.Kind.SERIAL_PHOTO, upload=photo))
+    verdicts += _invoice_judge(product, promotion)(
+        Slot("invoice", Upload.Kind.INVOICE, upload=invoice) if invoice else None
+    )
+    return {
+        "product": product,
+        "upload_id": photo.pk if photo else None,
+        "invoice_id": invoice.pk if invoice else None,
+        "verdicts": verdicts,
+    }
 
 
 def _uuid(value: object) -> uuid.UUID | None:

@@ -111,7 +111,7 @@ def test_a_banner_that_is_not_a_picture_is_refused(client, manager, indonesia):
     fake = SimpleUploadedFile("banner.png", b"<html>not a picture</html>", content_type="image/png")
     response = client.post(reverse("backoffice:promotion_create"), form_data(indonesia, banner=fake))
     assert response.status_code == 200
-    assert "not a JPG, GIF or PNG" in htmllib.unescape(response.content.decode())
+    assert "not a picture (JPG, PNG, GIF" in htmllib.unescape(response.content.decode())
 
 
 def test_publishing_twice_is_a_message(client, manager, indonesia):

@@ -94,7 +94,7 @@ def test_bad_sticker_photo_is_refused(client, member, promotion):
     client.force_login(member)
     bad = SimpleUploadedFile("x.jpg", b"PK\x03\x04zipzipzip")
     page = redeem_step(client, promotion, [product], **{f"photo_{product.pk}": bad}).content.decode()
-    assert "not a JPG, GIF or PNG" in page
+    assert "not a picture (JPG, PNG, GIF" in page
     assert not Upload.objects.exists()
 
 

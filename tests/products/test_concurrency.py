@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from membercenter.evidence.services import upload_store
 from membercenter.products import services
 from membercenter.products.models import RegisteredProduct
 from tests.factories import SerialFactory, StoreFactory, UserFactory, image_bytes
@@ -25,7 +26,9 @@ def test_two_members_registering_one_serial_at_once_leave_one_owner():
             store=store,
             channel="retail",
             purchase_date=serial.manufactured_on,
-            invoice=ContentFile(image_bytes("JPEG"), name="invoice.jpg"),
+            invoice=upload_store(
+                owner=member, kind="invoice", upload=SimpleUploadedFile("invoice.jpg", image_bytes("JPEG"))
+            ),
         )
 
     results = run_together([register(m) for m in members])

@@ -141,7 +141,7 @@ def test_store_of_another_region_is_refused(wizard, serial, member):
     ("upload", "message"),
     [
         (lambda: SimpleUploadedFile("big.jpg", big_bytes(20 * 1024 * 1024)), "the largest we accept is"),
-        (lambda: SimpleUploadedFile("setup.jpg", b"MZ\x90\x00" + os.urandom(4000)), "not a JPG, GIF or PNG"),
+        (lambda: SimpleUploadedFile("setup.jpg", b"MZ\x90\x00" + os.urandom(4000)), "not a picture (JPG, PNG, GIF"),
         (lambda: SimpleUploadedFile("huge.png", png_declaring(30000, 30000)), "too large"),
         (lambda: SimpleUploadedFile("cut.jpg", image_bytes("JPEG")[:300]), "could not be read"),
         (lambda: SimpleUploadedFile("empty.jpg", b""), "The submitted file is empty"),

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
+from membercenter.accounts.models import User
+from membercenter.audit.services import audit_record
 from membercenter.backoffice import selectors
-from membercenter.backoffice.access import claim_for_reviewer, staff_required
-from membercenter.backoffice.forms import ALL, QueueFilterForm, ReasonForm
+from membercenter.backoffice.access import claim_for_reviewer, claims_for_reviewer, staff_required
+from membercenter.backoffice.forms import ALL, BulkApproveForm, QueueFilterForm, ReasonForm
 from membercenter.backoffice.roles import PERM_REVIEW
 from membercenter.backoffice.views.common import paginate, private_file, query_without_page
 from membercenter.claims import services as claim_services
+from membercenter.claims.checks import UNDER_REVIEW, claim_checks_refresh
 from membercenter.claims.models import Claim, ReasonTemplate
 
 
 def _claim_url(claim: Claim, query: str) -> str:
     url = reverse("backoffice:claim", args=[claim.pk])
     return f"{url}?{query}" if query else url
+
+
+def _queue_url(query: str) -> str:
+    return reverse("backoffice:queue") + (f"?{query}" if query else "")
 
 
 def _status_tabs(request: HttpRequest, counts: dict[str, int], current: str) -> list[dict]:
@@ -41,10 +50,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=request.user)
     filters = form.filters()
     page = paginate(request, selectors.review_queue(user=request.user, filters=filters))
+    page.object_list = list(page.object_list)
+    for claim in page.object_list:
+        claim.checks_state = selectors.checks_state(claim, ran=bool(claim.checks_at))  # type: ignore[attr-defined]
     counts = selectors.queue_counts(user=request.user, filters=filters)
+    bulk = filters.checks == "passed" and filters.status == Claim.Status.SUBMITTED
     context = {
         "form": form,
         "page": page,
+        "bulk_count": min(page.paginator.count, selectors.BULK_APPROVE_MAX) if bulk else 0,
         "tabs": _status_tabs(request, counts, filters.status),
         "query": query_without_page(request.GET),
         "today": timezone.localdate(),
@@ -64,10 +78,16 @@ def _claim_page(
     filters = QueueFilterForm(request.GET, user=request.user).filters()
     language = claim.member.language
     item_views = selectors.claim_item_views(claim=claim)
+    selectors.claim_checks_view(claim=claim, item_views=item_views)
+    checks_at = selectors.claim_checks_at(claim)
     held_elsewhere = claim.is_held_by_other(request.user, timezone.now())
     context = {
         "claim": claim,
         "items": item_views,
+        "checks_at": checks_at,
+        "checks_state": selectors.checks_state(claim, ran=checks_at is not None),
+        "checks_refreshable": claim.status in UNDER_REVIEW,
+        "flags": selectors.claim_flag_views(claim=claim, user=request.user),
         "rounds": selectors.claim_rounds(claim=claim, item_views=item_views),
         "query": query,
         "next_claim": selectors.queue_next_claim(user=request.user, filters=filters, after=claim),
@@ -97,7 +117,7 @@ def _after_decision(request: HttpRequest, claim: Claim, message: str) -> HttpRes
     query = query_without_page(request.GET)
     if following is None:
         messages.info(request, _("No more claims in this queue."))
-        return redirect(reverse("backoffice:queue") + (f"?{query}" if query else ""))
+        return redirect(_queue_url(query))
     return redirect(_claim_url(following, query))
 
 
@@ -155,7 +175,85 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
     claim_services.claim_release(claim=claim, reviewer=request.user)
     messages.success(request, _("Claim #%(pk)s is no longer held by you.") % {"pk": claim.pk})
     query = query_without_page(request.GET)
-    return redirect(reverse("backoffice:queue") + (f"?{query}" if query else ""))
+    return redirect(_queue_url(query))
+
+
+@staff_required(PERM_REVIEW)
+@require_POST
+def claim_checks_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Judge the claim's evidence again now (a picture was read again, a rule or the registry changed)."""
+    claim = claim_for_reviewer(request.user, pk)
+    if claim.status not in UNDER_REVIEW:
+        messages.error(request, _("The checks run only on a claim under review."))
+    else:
+        claim_checks_refresh(claim.pk)
+        audit_record(
+            actor=request.user, action="claim.checks", target=claim, summary=f"Claim #{claim.pk}: checks run again"
+        )
+        messages.success(request, _("The automatic checks ran again."))
+    return redirect(_claim_url(claim, query_without_page(request.GET)) + "#checks")
+
+
+def _approve_if_still_clear(pk: int, reviewer: User) -> str:
+    """Approve one claim of a bulk approval if it still qualifies now; otherwise the reason it was skipped.
+
+    Everything is read again under the claim's lock, in the transaction of the approval:
+    between the list and the click the claim may have been decided, held, or judged again.
+    """
+    with transaction.atomic():
+        claim = claims_for_reviewer(reviewer).select_for_update(of=("self",)).filter(pk=pk).first()
+        if claim is None:
+            return _("not found")
+        if claim.status != Claim.Status.SUBMITTED:
+            return _("it is already “%(status)s”") % {"status": claim.get_status_display()}
+        if claim.checks_passed is not True:
+            return _("its automatic checks no longer all pass")
+        if claim.is_held_by_other(reviewer, timezone.now()):
+            name = claim.held_by.get_full_name() or claim.held_by.email
+            return _("%(name)s is reviewing it") % {"name": name}
+        try:
+            claim_services.claim_approve(claim=claim, reviewer=reviewer)
+        except ValidationError as err:
+            return " ".join(err.messages).rstrip(".")
+    return ""
+
+
+def _report_bulk(request: HttpRequest, outcomes: list[tuple[int, str]]) -> None:
+    """One message for the claims approved, one per claim skipped with its reason."""
+    approved = [pk for pk, reason in outcomes if not reason]
+    skipped = [(pk, reason) for pk, reason in outcomes if reason]
+    if approved:
+        numbers = ", ".join(f"#{pk}" for pk in approved)
+        text = ngettext("%(n)s claim approved: %(numbers)s.", "%(n)s claims approved: %(numbers)s.", len(approved))
+        messages.success(request, text % {"n": len(approved), "numbers": numbers})
+    for pk, reason in skipped:
+        messages.warning(request, _("Claim #%(pk)s not approved: %(reason)s.") % {"pk": pk, "reason": reason})
+    if skipped:
+        text = ngettext("%(n)s claim skipped.", "%(n)s claims skipped.", len(skipped))
+        messages.info(request, text % {"n": len(skipped)})
+
+
+@staff_required(PERM_REVIEW)
+@require_http_methods(["GET", "POST"])
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    """Approve, in one go, the waiting claims whose every automatic check passed: a list to confirm, then each."""
+    query = query_without_page(request.GET)
+    form = BulkApproveForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        outcomes = [(pk, _approve_if_still_clear(pk, request.user)) for pk in form.cleaned_data["claim"]]
+        _report_bulk(request, outcomes)
+        return redirect(_queue_url(query))
+    filters = QueueFilterForm(request.GET, user=request.user).filters()
+    claims, more, held = selectors.bulk_approve_candidates(user=request.user, filters=filters)
+    context = {
+        "form": form,
+        "claims": claims,
+        "more": more,
+        "held": held,
+        "ticked": {int(v) for v in request.POST.getlist("claim") if v.isdigit()} if form.is_bound else None,
+        "query": query,
+    }
+    return render(request, "backoffice/bulk_approve.html", context)
 
 
 @staff_required(PERM_REVIEW)

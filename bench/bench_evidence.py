@@ -1,0 +1,136 @@
+"""Measure the evidence checks on the project's own synthetic invoices and sticker photos.
+
+    .venv/bin/python bench/bench_evidence.py [--seed 5] [--invoices 60] [--stickers 30] [--save DIR]
+
+Each picture goes through the same code as `manage.py check_evidence` (upload
+pipeline, OCR, reading, checks) on one core. Prints, per check, how often it gave
+the right answer, and the median seconds per picture; exits 1 when a check is
+right less than 95% of the time. --save writes the pictures and a failures list
+to look at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# One core: set before onnxruntime (or numpy's BLAS) is loaded.
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["EVIDENCE_OCR_THREADS"] = "1"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_import import _django_setup  # noqa: E402 — the same Django setup as the other benches
+
+THRESHOLD = 0.95
+INVOICE_CHECKS = ("model_found", "date_in_window", "store_match")
+
+
+def main() -> None:
+    args = _parse_args()
+    os.environ.setdefault("TESTING", "1")
+    _django_setup()
+    from django.conf import settings
+
+    from membercenter.evidence.checks import invoice_check, serial_check
+    from membercenter.evidence.samples import sample_set
+
+    settings.EVIDENCE_OCR_THREADS = 1
+    started = time.perf_counter()
+    invoices, stickers = sample_set(seed=args.seed, invoices=args.invoices, stickers=args.stickers)
+    print(f"Generated {len(invoices)} invoices and {len(stickers)} sticker photos (seed {args.seed}) "
+          f"in {time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+    save = Path(args.save) if args.save else None
+    if save:
+        save.mkdir(parents=True, exist_ok=True)
+
+    right = {check: 0 for check in (*INVOICE_CHECKS, "serial_match")}
+    totals = dict.fromkeys(right, 0)
+    extra = {"invoice_date": 0, "invoice_number": 0}
+    invoice_seconds: list[float] = []
+    sticker_seconds: list[float] = []
+    failures: list[dict] = []
+
+    for i, sample in enumerate(invoices):
+        data = sample.jpeg()
+        result, _reading = invoice_check(
+            data, models=sample.claim_models, store=sample.claim_store, start=sample.start, end=sample.end
+        )
+        invoice_seconds.append(result["seconds"])
+        wrong = [check for check in INVOICE_CHECKS if result["checks"][check] != sample.expected[check]]
+        for check in INVOICE_CHECKS:
+            totals[check] += 1
+            right[check] += check not in wrong
+        extra["invoice_date"] += result["invoice_date"] == sample.date.isoformat()
+        extra["invoice_number"] += result["invoice_number"] == sample.number
+        name = f"invoice-{i:03d}-{sample.layout}.jpg"
+        if save:
+            (save / name).write_bytes(data)
+        if wrong:
+            failures.append({"file": name, "wrong": wrong, "note": sample.note, "claim_models": sample.claim_models,
+                             "printed_model": sample.model, "claim_store": sample.claim_store,
+                             "printed_store": sample.store, "date": sample.date.isoformat(),
+                             "window": [sample.start.isoformat(), sample.end.isoformat()], "result": result})  # fmt: skip
+        _progress(i + 1, len(invoices), "invoices")
+
+    for i, sample in enumerate(stickers):
+        data = sample.jpeg()
+        result, reading = serial_check(data, serial=sample.registered_sn)
+        sticker_seconds.append(result["seconds"])
+        totals["serial_match"] += 1
+        ok = result["checks"]["serial_match"] == sample.expected["serial_match"]
+        right["serial_match"] += ok
+        name = f"sticker-{i:03d}-{sample.kind}.jpg"
+        if save:
+            (save / name).write_bytes(data)
+        if not ok:
+            failures.append({"file": name, "wrong": ["serial_match"], "note": sample.note, "printed": sample.sn,
+                             "registered": sample.registered_sn, "result": result})  # fmt: skip
+        _progress(i + 1, len(stickers), "stickers")
+
+    print()
+    print(f"{'check':<16} {'right':>9} {'share':>7}")
+    below = False
+    for check, count in right.items():
+        share = count / totals[check] if totals[check] else 1.0
+        below |= share < THRESHOLD
+        flag = "" if share >= THRESHOLD else f"  < {THRESHOLD:.0%}"
+        print(f"{check:<16} {count:>4}/{totals[check]:<4} {share:>7.1%}{flag}")
+    print(f"(not checks) invoice date read exactly: {extra['invoice_date']}/{len(invoices)}, "
+          f"invoice number read exactly: {extra['invoice_number']}/{len(invoices)}")  # fmt: skip
+    all_seconds = invoice_seconds + sticker_seconds
+    if all_seconds:
+        print(f"median seconds per picture on one core: {statistics.median(all_seconds):.2f} "
+              f"(invoices {_median(invoice_seconds)}, stickers {_median(sticker_seconds)}; "
+              f"slowest {max(all_seconds):.2f})")  # fmt: skip
+    for failure in failures:
+        print("  wrong:", json.dumps(failure, ensure_ascii=False))
+    if save:
+        (save / "failures.json").write_text(json.dumps(failures, indent=2, ensure_ascii=False))
+        print(f"pictures and failures.json written to {save}")
+    sys.exit(1 if below else 0)
+
+
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else "-"
+
+
+def _progress(done: int, total: int, what: str) -> None:
+    print(f"\r  {what}: {done}/{total}", end="" if done < total else "\n", flush=True)
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--invoices", type=int, default=60)
+    parser.add_argument("--stickers", type=int, default=30)
+    parser.add_argument("--save", default="", help="folder to write the pictures and failures.json to")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""One evidence upload on a member's form: the picture, kept between posts, and its checks.
+
+Pages with an upload (registration, redeem, Redeem Again) share this: a new file is
+checked and stored as a pending Upload at once, so the member learns what is wrong
+with it before sending the form, and never picks the same file twice. The form posts
+back the kept upload's id in `<name>_upload`.
+
+The "check" button (or htmx on file change) posts the form with `check=<name>`: the
+page then only stores the picture and shows its checks, without sending the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest
+
+from membercenter.evidence import images
+from membercenter.evidence.models import Scan, Upload
+from membercenter.evidence.services import scans_wait, upload_of, upload_store
+from membercenter.evidence.verdicts import Verdict
+
+
+@dataclass
+class Slot:
+    name: str
+    kind: str
+    upload: Upload | None = None
+    error: str = ""
+    fresh: bool = False  # a new file arrived with this post
+    verdicts: list[Verdict] = field(default_factory=list)
+    accept: str = images.ACCEPT
+
+    @property
+    def scan(self) -> Scan | None:
+        return self.upload.scan if self.upload is not None else None
+
+    @property
+    def failed(self) -> bool:
+        return any(v.ok is False for v in self.verdicts)
+
+    @property
+    def needs_a_look(self) -> bool:
+        """A picture just uploaded that fails a check: show the member before sending."""
+        return self.fresh and self.failed
+
+
+def slot_take(request: HttpRequest, *, name: str, kind: str) -> Slot:
+    """The slot's new file (checked and stored) or the upload kept from an earlier post."""
+    slot = Slot(name=name, kind=kind)
+    new = request.FILES.get(name)
+    if new:
+        try:
+            slot.upload = upload_store(owner=request.user, kind=kind, upload=new)
+            slot.fresh = True
+        except images.UploadRejected as err:
+            slot.error = str(err)
+        return slot
+    slot.upload = upload_of(owner=request.user, upload_id=request.POST.get(f"{name}_upload"))
+    return slot
+
+
+def slots_judge(slots: list[Slot], judge: Callable[[Slot], list[Verdict]]) -> None:
+    """Wait briefly for the readings of fresh pictures, then give each slot its verdicts."""
+    scans_wait([s.scan for s in slots if s.fresh])
+    for slot in slots:
+        if slot.upload is not None:
+            slot.verdicts = judge(slot)
+
+
+def checking_only(request: HttpRequest) -> bool:
+    """The post only asks to check a picture (the check button or htmx), not to send the form."""
+    return request.method == "POST" and bool(request.POST.get("check"))

@@ -102,16 +102,11 @@ class Flag:
 
 def _image_message(p: dict) -> str:
     accounts = int(p.get("accounts", 1))
-    text = ngettext(
+    return ngettext(
         "The same invoice picture is used by another account (distance %(distance)d).",
         "The same invoice picture is used by %(accounts)d other accounts (distance %(distance)d).",
         accounts,
     ) % {"distance": p["distance"], "accounts": accounts}
-    if p.get("number_differs"):
-        text += " " + _(
-            "Its invoice number reads differently: a look-alike invoice of the same shop, or an edited copy."
-        )
-    return text
 
 
 def _number_message(p: dict) -> str:
@@ -383,7 +378,10 @@ def _invoice_flags(claim: Claim, own: list[_OwnScan]) -> list[Flag]:
     images: list[tuple[int, dict]] = []
     numbers: list[dict] = []
     for row in candidates:
-        if row["phash"] and phashes:
+        # Invoices printed from one template (a marketplace's, a chain's) hash alike: when
+        # both numbers were read and differ, the pictures are two invoices, not one copied.
+        other_invoice = bool(keys) and bool(row["invoice_number_key"]) and row["invoice_number_key"] not in keys
+        if row["phash"] and phashes and not other_invoice:
             distance = min(phash_distance(row["phash"], h) for h in phashes)
             if distance <= limit:
                 images.append((distance, row))
@@ -394,12 +392,7 @@ def _invoice_flags(claim: Claim, own: list[_OwnScan]) -> list[Flag]:
     if images:
         rows = [r for _, r in images]
         claims, members = _linked(rows, links, claim.member_id)
-        number_differs = bool(keys) and all(
-            r["invoice_number_key"] and r["invoice_number_key"] not in keys for r in rows
-        )
         params = {"distance": min(d for d, _ in images), "accounts": len({r["owner_id"] for r in rows})}
-        if number_differs:
-            params["number_differs"] = True
         flags.append(Flag(Flag.SAME_INVOICE_IMAGE, params, claims, members))
     for key, store_id, store_name in sorted({(s.number_key, s.store_id, s.store_name) for s in own if s.number_key}):
         rows = [r for r in numbers if r["invoice_number_key"] == key and store_id in links[r["pk"]].stores]

@@ -253,6 +253,10 @@ def model_matches(boxes: list[TextBox], name: str, *, lines: list[list[TextBox]]
     return None
 
 
+# A number with a decimal part or a unit is a spec glued on by OCR ("E2" + '23.6"'), not more of the code.
+_MEASURE = re.compile(r"\d+(?:[.,]\d+\s*|\s*)(?:\"|inch|in\b|gb|tb|hz|mm|cm|w\b|mah)|\d+[.,]\d", re.I)
+
+
 def _whole_token_in(text: str, needle: str) -> bool:
     """Whether the folded ``needle`` occurs in ``text`` as a whole token (see the module's notes)."""
     raw, positions = _alnum_with_positions(text)
@@ -264,7 +268,11 @@ def _whole_token_in(text: str, needle: str) -> bool:
         separated_before = start == 0 or positions[start] - positions[start - 1] > 1
         separated_after = end == len(raw) or positions[end] - positions[end - 1] > 1
         left = separated_before or _edge_free(raw[:start][::-1], raw[start])
-        right = separated_after or _edge_free(raw[end:], raw[end - 1])
+        right = (
+            separated_after
+            or _edge_free(raw[end:], raw[end - 1])
+            or bool(_MEASURE.match(text, positions[end]))
+        )
         if left and right:
             return True
         start = folded.find(needle, start + 1)
@@ -360,7 +368,8 @@ _MONTHS = {
 }  # fmt: skip
 _LONG_MONTHS = [name for name in _MONTHS if len(name) >= 5]
 
-_DIGITISH = re.compile(r"[0-9OoIl|\]]+")
+# Not next to other letters: "Jul2024" keeps its "l", "2O24" loses its "O".
+_DIGITISH = re.compile(r"(?<![A-Za-z])[0-9OoIl|\]]+(?![A-Za-z])")
 _NUMERIC_DMY = re.compile(r"(?<![0-9])(\d{1,2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{4}|\d{2})(?![0-9])")
 _NUMERIC_YMD = re.compile(r"(?<![0-9])(\d{4})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})(?![0-9])")
 _DAY_MONTH_YEAR = re.compile(r"(?<![0-9])(\d{1,2})\s*([A-Za-z]{3,10})\.?\s*,?\s*(\d{4})(?![0-9])")

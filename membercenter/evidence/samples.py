@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import math
 import os
 import random
 from dataclasses import dataclass, field
@@ -659,8 +660,11 @@ def _surface(rng: random.Random) -> tuple[int, int, int]:
 
 
 def _texture(rng: random.Random, image: Image.Image) -> Image.Image:
-    noise = np.random.default_rng(rng.getrandbits(32)).normal(0, 6, (image.height, image.width, 1))
-    array = np.asarray(image, dtype=np.float32) + noise
+    """A surface's grain: coarse blotches, drawn at a quarter of the size and blown up."""
+    small = (max(1, image.width // 4), max(1, image.height // 4))
+    noise = np.random.default_rng(rng.getrandbits(32)).standard_normal((small[1], small[0]), np.float32) * 10 + 128
+    grain = Image.fromarray(np.clip(noise, 0, 255).astype(np.uint8)).resize(image.size, Image.Resampling.BILINEAR)
+    array = np.asarray(image, np.int16) + (np.asarray(grain, np.int16)[..., None] - 128)
     return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
 
 
@@ -688,40 +692,49 @@ def _photo(
     ``width`` is the range of the final picture's width: phone photos arrive
     downscaled to the upload limit, so a small receipt ends up with large print.
     """
-    image = page
-    fill = surround or (255, 255, 255)
+    angle = rng.uniform(-4, 4) * strength if surround is not None or rng.random() < 0.7 else 0.0
     if surround is not None:
         margin_x, margin_y = (int(page.width * rng.uniform(*margin)), int(page.height * rng.uniform(*margin)))
-        canvas = Image.new("RGB", (page.width + 2 * margin_x, page.height + 2 * margin_y), surround)
-        canvas = _texture(rng, canvas)
+        canvas = _texture(rng, Image.new("RGB", (page.width + 2 * margin_x, page.height + 2 * margin_y), surround))
         canvas.paste(page, (margin_x, margin_y))
-        image = canvas
-        w, h = image.size
-        jitter = 0.02 * strength
-        dst = [(0, 0), (w, 0), (w, h), (0, h)]
-        src = [(x + rng.uniform(-jitter, jitter) * w, y + rng.uniform(-jitter, jitter) * h) for x, y in dst]
-        image = image.transform(
-            (w, h),
-            Image.Transform.PERSPECTIVE,
-            _perspective_coefficients(src, dst),
-            Image.Resampling.BICUBIC,
-            fillcolor=fill,
+        scale = rng.uniform(*width) / canvas.width if width else rng.uniform(0.75, 1.1)
+        # Turn, tilt and scale in one resampling: where each corner of the canvas lands in the photo.
+        w, h = canvas.size
+        out_w, out_h = int(w * scale), int(h * scale)
+        turn, jitter = math.radians(angle), 0.02 * strength
+        corners = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
+        landed = []
+        for x, y in corners:
+            dx, dy = x - w / 2, y - h / 2
+            landed.append((
+                (w / 2 + dx * math.cos(turn) + dy * math.sin(turn) + rng.uniform(-jitter, jitter) * w) * scale,
+                (h / 2 - dx * math.sin(turn) + dy * math.cos(turn) + rng.uniform(-jitter, jitter) * h) * scale,
+            ))  # fmt: skip
+        coefficients = _perspective_coefficients(corners, landed)
+        image = canvas.transform(
+            (out_w, out_h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR, fillcolor=surround
         )
-    angle = rng.uniform(-4, 4) * strength if surround is not None or rng.random() < 0.7 else 0.0
-    if angle:
-        image = image.rotate(angle, Image.Resampling.BICUBIC, expand=surround is None, fillcolor=fill)
-    image = _shadow(rng, image, depth=rng.uniform(0.0, 0.45 if surround is not None else 0.2))
-    scale = rng.uniform(*width) / image.width if width else rng.uniform(0.75, 1.1)
-    image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
+        depth = rng.uniform(0.0, 0.45)
+    else:
+        image = page.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor="white") if angle else page
+        scale = rng.uniform(*width) / image.width if width else rng.uniform(0.75, 1.1)
+        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.BILINEAR)
+        depth = rng.uniform(0.0, 0.2)
+    image = _shadow(rng, image, depth=depth)
     blur = rng.choice((0.0, 0.0, rng.uniform(0.3, 1.3)))
     if blur:
         image = image.filter(ImageFilter.GaussianBlur(blur))
-    noise = rng.uniform(0, 9)
-    if noise > 2:
-        array = np.asarray(image, dtype=np.float32)
-        array += np.random.default_rng(rng.getrandbits(32)).normal(0, noise, array.shape)
-        image = Image.fromarray(np.clip(array, 0, 255).astype(np.uint8))
+    sigma = rng.uniform(0, 9)
+    if sigma > 2:
+        image = _noisy(rng, image, sigma)
     return _jpeg_roundtrip(image, rng.randrange(35, 91))
+
+
+def _noisy(rng: random.Random, image: Image.Image, sigma: float) -> Image.Image:
+    """Sensor noise, the same in the three channels (it is brightness noise that upsets OCR)."""
+    noise = np.random.default_rng(rng.getrandbits(32)).standard_normal((image.height, image.width, 1), np.float32)
+    array = np.asarray(image, dtype=np.float32) + noise * sigma
+    return Image.fromarray(np.clip(array, 0, 255, out=array).astype(np.uint8))
 
 
 def _screenshot(rng: random.Random, page: Image.Image) -> Image.Image:

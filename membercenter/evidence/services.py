@@ -66,6 +66,8 @@ def upload_store(*, owner: User, kind: str, upload: UploadedFile) -> Upload:
         row.file.save(clean.content.name, clean.content, save=False)
         row.scan = scan_create(owner=owner, kind=kind, clean=clean, file_name=row.file.name)
         row.save()
+    # An in-process job has read the picture at commit: show what it found.
+    row.scan.refresh_from_db()
     return row
 
 

@@ -516,24 +516,3 @@ def test_boxes_drawn_on_a_phone_and_the_picture_still_zooms(live_server, reviewe
         page.keyboard.press("Escape")
         expect(link).not_to_have_class(re.compile("zoomed"))
         page.close()
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_zz_shots(live_server, reviewer, indonesia, promotion, malaysia, administrator):
-    from tests.backoffice.test_browser_review import logged_in, no_sideways_scroll
-    from tests.browser.conftest import chromium_session
-
-    a = set_result(ClaimFactory(region=indonesia, promotion=promotion, products=2), passed=True)
-    set_result(ClaimFactory(region=indonesia, promotion=promotion), passed=False, flags=[shared_phone(a)])
-    set_result(ClaimFactory(region=indonesia, promotion=promotion), passed=True)
-    with chromium_session() as chromium:
-        page = logged_in(chromium, live_server, reviewer)
-        page.goto(f"{live_server.url}/staff/claims/?checks=passed")
-        no_sideways_scroll(page)
-        page.screenshot(path="/tmp/queue.png", full_page=True)
-        page.click("#bulk-approve")
-        no_sideways_scroll(page)
-        page.screenshot(path="/tmp/bulk.png", full_page=True)
-        page.click("#bulk-confirm")
-        page.screenshot(path="/tmp/after.png", full_page=True)

@@ -26,7 +26,6 @@ from tests.factories import (
     CategoryFactory,
     ProductModelFactory,
     RegionFactory,
-    RegisteredProductFactory,
     SerialFactory,
     StoreFactory,
     UserFactory,
@@ -165,14 +164,14 @@ def promotion(catalog):
     )  # fmt: skip
 
 
-def registered(catalog, image) -> RegisteredProduct:
+def registered(catalog, image, purchase_date: dt.date = BOUGHT) -> RegisteredProduct:
     from membercenter.evidence.services import upload_store
     from membercenter.products.services import product_register
 
     upload = upload_store(owner=catalog["member"], kind=Upload.Kind.INVOICE, upload=image)
     return product_register(
         member=catalog["member"], serial=catalog["serial"], chk="417", region=catalog["region"],
-        store=catalog["store"], channel="retail", purchase_date=BOUGHT, invoice=upload,
+        store=catalog["store"], channel="retail", purchase_date=purchase_date, invoice=upload,
     )  # fmt: skip
 
 
@@ -186,7 +185,8 @@ RECIPIENT = {
 def test_redeem_shows_the_invoice_date_before_the_promotion_and_a_sticker_of_another_serial(
     client, catalog, promotion
 ):
-    product = registered(catalog, invoice())  # bought 28-11-2024; the promotion counts from 01-12-2024
+    # Registered as bought on 05-12-2024, but the invoice says 28-11-2024: before the promotion's start.
+    product = registered(catalog, invoice(), purchase_date=dt.date(2024, 12, 5))
     client.force_login(catalog["member"])
     url = reverse("promotions:redeem", args=[promotion.slug])
 

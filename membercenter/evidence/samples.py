@@ -596,7 +596,7 @@ def sticker_image(
     model_name: str = "",
 ) -> Image.Image:
     """A phone photo of the rating label under a device, or (kind="box") of the label on its carton."""
-    label_w, label_h = rng.randrange(760, 900), rng.randrange(400, 470)
+    label_w, label_h = rng.randrange(760, 900), 800  # cut to what is printed at the end
     tone = rng.randrange(232, 252) if rng.random() < 0.7 else rng.randrange(196, 214)
     label = Image.new("RGB", (label_w, label_h), (tone, tone, tone))
     draw = ImageDraw.Draw(label)
@@ -610,7 +610,7 @@ def sticker_image(
     if kind == "device":
         draw.text((x, y), f"{rng.choice(('Model', 'MODEL', 'Model No.'))}: {model_code}", font=font, fill=ink)
         draw.text(
-            (label_w - 30, y), rng.choice(("19V ⎓ 3.42A", "20V 6.75A", "12V 2A")), font=font, fill=ink, anchor="ra"
+            (label_w - 30, y), rng.choice(("20V 6.75A", "12V 2A")), font=font, fill=ink, anchor="ra"
         )
     else:
         draw.text((x, y), model_name or model_code, font=bold, fill=ink)
@@ -632,15 +632,17 @@ def sticker_image(
         draw.text((x + 190, y + 84), ean, font=_font("mono", size - 6), fill=ink, anchor="ma")
         draw.text((label_w - 30, y + 10), f"Color: {rng.choice(('Black', 'Silver'))}", font=font, fill=ink, anchor="ra")
         draw.text((label_w - 30, y + 20 + size), "Qty: 1 PCS", font=font, fill=ink, anchor="ra")
+        y += 84 + size
     if chk is not None:
-        chk_y = min(y + 6, label_h - size - 24)
-        draw.text((label_w - 30, chk_y), f"{rng.choice(('CHK:', 'CHK'))} {chk}", font=bold, fill=ink, anchor="ra")
+        draw.text((label_w - 30, y - size), f"{rng.choice(('CHK:', 'CHK'))} {chk}", font=bold, fill=ink, anchor="ra")
+    y += rng.randrange(10, 40)
     draw.text(
-        (x, label_h - size + 2),
+        (x, y),
         rng.choice(("Made in Indonesia", "Made in China", "SDPPI 81234/SDPPI/2024")),
         font=_font("sans", size - 10),
         fill=ink,
     )
+    label = label.crop((0, 0, label_w, y + size + 10))
     if kind == "box":
         surround = (rng.randrange(165, 200), rng.randrange(125, 150), rng.randrange(80, 100))
     else:

@@ -106,8 +106,24 @@ def phash_of(image: Image.Image) -> str:
 
     It sees the layout, not the text: two invoices printed on one template hash
     almost alike, so a close hash is a reason to look, never proof of a copy.
+    The blank paper around the print is trimmed first: a copy cropped by a few
+    percent loses margin, not content, and keeps its hash.
     """
-    return str(imagehash.phash(image, hash_size=8))
+    return str(imagehash.phash(_inked(image), hash_size=8))
+
+
+def _inked(image: Image.Image) -> Image.Image:
+    """The part of the picture with something printed on it (the whole picture when there is no margin)."""
+    grey = image.convert("L")
+    # Ink is anything clearly darker than paper; JPEG noise and light shadows are not.
+    ink = grey.point(lambda v: 255 if v < 200 else 0)
+    box = ink.getbbox()
+    if box is None:
+        return image
+    left, top, right, bottom = box
+    if (right - left) * (bottom - top) < 0.05 * image.width * image.height:
+        return image  # a few dark specks on a blank page: nothing to trim to
+    return image.crop(box)
 
 
 def phash_distance(a: str, b: str) -> int:

@@ -253,8 +253,11 @@ def model_matches(boxes: list[TextBox], name: str, *, lines: list[list[TextBox]]
     return None
 
 
-# A number with a decimal part or a unit is a spec glued on by OCR ("E2" + '23.6"'), not more of the code.
-_MEASURE = re.compile(r"\d+(?:[.,]\d+\s*|\s*)(?:\"|inch|in\b|gb|tb|hz|mm|cm|w\b|mah)|\d+[.,]\d", re.I)
+# What OCR glues after a model is often its spec, not more of the code: a number with a decimal part
+# or a unit ("E2" + '23.6"'), or a processor ("A5MD" + "R5-7530U").
+_SPEC = re.compile(
+    r"\d+(?:[.,]\d+\s*|\s*)(?:\"|inch|in\b|gb|tb|hz|mm|cm|w\b|mah)|\d+[.,]\d|[a-z]{1,2}\d{1,2}-\d{3,5}", re.I
+)
 
 
 def _whole_token_in(text: str, needle: str) -> bool:
@@ -271,7 +274,7 @@ def _whole_token_in(text: str, needle: str) -> bool:
         right = (
             separated_after
             or _edge_free(raw[end:], raw[end - 1])
-            or bool(_MEASURE.match(text, positions[end]))
+            or bool(_SPEC.match(text, positions[end]))
         )
         if left and right:
             return True
@@ -318,7 +321,11 @@ def store_matches(boxes: list[TextBox], store: str, *, lines: list[list[TextBox]
 _SELLER_LABEL = re.compile(
     r"^\s*(?:penjual|nama\s*toko|toko|seller|store|merchant|dijual\s*oleh|sold\s*by)\s*[:：]\s*", re.I
 )
-_TITLE_WORDS = re.compile(r"invoice|faktur|nota|struk|receipt|kwitansi|rincian|detail|pesanan|order", re.I)
+_TITLE_WORDS = re.compile(
+    r"(?:faktur|nota)\s*penjualan|invoice|faktur|nota|struk|receipt|kwitansi|rincian\s*pesanan|order\s*details|"
+    r"detail\s*transaksi",
+    re.I,
+)
 
 
 def _strip_label(text: str, label: re.Pattern[str]) -> str:
@@ -341,13 +348,19 @@ def _store_guess(boxes: list[TextBox], lines: list[_Line]) -> Found | None:
         return None
     top = min(b.box[1] for b in boxes)
     bottom = max(b.box[3] for b in boxes)
-    head = [b for b in boxes if b.box[1] <= top + 0.25 * (bottom - top) and not _TITLE_WORDS.search(b.text)]
-    head = [b for b in head if sum(c.isalpha() for c in b.text) >= 4]
-    if not head:
-        return None
     angle = _page_angle(boxes)
-    letterhead = max(head, key=lambda b: (round(_text_height(b, angle) / 4), -b.box[1]))
-    return Found(letterhead.text, letterhead.box)
+    best: tuple[int, TextBox, str] | None = None
+    for box in boxes:
+        if box.box[1] > top + 0.25 * (bottom - top):
+            continue
+        # OCR may read the letterhead and the document's title as one line.
+        name = _TITLE_WORDS.sub("", box.text).strip(" :-|")
+        if sum(c.isalpha() for c in name) < 4 or sum(c.isdigit() for c in name) > 2:
+            continue
+        size = round(_text_height(box, angle) / 4)  # the letterhead is the largest print, give or take
+        if best is None or size > best[0]:
+            best = (size, box, name)
+    return Found(best[2], best[1].box) if best else None
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -370,10 +383,15 @@ _LONG_MONTHS = [name for name in _MONTHS if len(name) >= 5]
 
 # Not next to other letters: "Jul2024" keeps its "l", "2O24" loses its "O".
 _DIGITISH = re.compile(r"(?<![A-Za-z])[0-9OoIl|\]]+(?![A-Za-z])")
-_NUMERIC_DMY = re.compile(r"(?<![0-9])(\d{1,2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{4}|\d{2})(?![0-9])")
+# A year ends where the digits do, or where a time glued on by OCR begins ("10/07/202413:19").
+_YEAR_END = r"(?:(?![0-9])|(?=\d{1,2}[:.]\d{2}(?![0-9])))"
+_NUMERIC_DMY = re.compile(rf"(?<![0-9])(\d{{1,2}})\s?[-/.]\s?(\d{{1,2}})\s?[-/.]\s?(\d{{4}}){_YEAR_END}")
+_NUMERIC_DMY_SHORT = re.compile(rf"(?<![0-9])(\d{{1,2}})\s?[-/.]\s?(\d{{1,2}})\s?[-/.]\s?(\d{{2}}){_YEAR_END}")
 _NUMERIC_YMD = re.compile(r"(?<![0-9])(\d{4})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})(?![0-9])")
-_DAY_MONTH_YEAR = re.compile(r"(?<![0-9])(\d{1,2})\s*([A-Za-z]{3,10})\.?\s*,?\s*(\d{4})(?![0-9])")
-_MONTH_DAY_YEAR = re.compile(r"(?<![A-Za-z])([A-Za-z]{3,10})\.?\s*(\d{1,2})\s*,?\s*(\d{4})(?![0-9])")
+_DAY_MONTH_YEAR = re.compile(rf"(?<![0-9])(\d{{1,2}})\s*([A-Za-z]{{3,10}})\.?\s*,?\s*(\d{{4}}){_YEAR_END}")
+_MONTH_DAY_YEAR = re.compile(rf"(?<![A-Za-z])([A-Za-z]{{3,10}})\.?\s*(\d{{1,2}})\s*,?\s*(\d{{4}}){_YEAR_END}")
+# A day's last digit that is really the month's first letter: "1 Oktober" read "10ktober".
+_DIGIT_AS_LETTER = {"0": "od", "5": "s"}
 
 _PURCHASE_LABEL = re.compile(
     r"tanggal|tgl|date|waktu\s*pe(?:mesanan|mbelian|sanan)|tanggal\s*pe(?:mbelian|sanan|mesanan)|dibuat|issued", re.I
@@ -397,15 +415,28 @@ def _digits_repaired(text: str) -> str:
     return _DIGITISH.sub(repair, text)
 
 
-def _month(word: str) -> int | None:
-    word = word.lower().replace("0", "o").replace("1", "l")
-    if word in _MONTHS:
-        return _MONTHS[word]
+def _month(word: str) -> tuple[int | None, int]:
+    """The month a word names, and how sure (100: exactly a known spelling)."""
+    word = word.lower()
+    for variant in (word, word.replace("l", "i"), word.replace("i", "l")):  # "Mel" is "Mei"
+        if variant in _MONTHS:
+            return _MONTHS[variant], 100
     if len(word) >= 5:
         best = max(_LONG_MONTHS, key=lambda name: fuzz.ratio(word, name))
-        if fuzz.ratio(word, best) >= 80:
-            return _MONTHS[best]
-    return None
+        score = round(fuzz.ratio(word, best))
+        if score >= 80:
+            return _MONTHS[best], score
+    return None, 0
+
+
+def _day_and_month(day: str, word: str) -> tuple[int, int | None]:
+    month, sure = _month(word)
+    if len(day) == 2 and sure < 100:
+        for letter in _DIGIT_AS_LETTER.get(day[1], ""):
+            glued, glued_sure = _month(letter + word)
+            if glued is not None and glued_sure > sure:
+                return int(day[0]), glued
+    return int(day), month
 
 
 def _make_date(year: int, month: int | None, day: int) -> dt.date | None:
@@ -435,12 +466,14 @@ def dates_in(text: str) -> list[tuple[int, dt.date]]:
 
     for m in _NUMERIC_YMD.finditer(text):
         add(m, _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in _NUMERIC_DMY.finditer(text):
-        add(m, _make_date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
+    for pattern in (_NUMERIC_DMY, _NUMERIC_DMY_SHORT):
+        for m in pattern.finditer(text):
+            add(m, _make_date(int(m.group(3)), int(m.group(2)), int(m.group(1))))
     for m in _DAY_MONTH_YEAR.finditer(text):
-        add(m, _make_date(int(m.group(3)), _month(m.group(2)), int(m.group(1))))
+        day, month = _day_and_month(m.group(1), m.group(2))
+        add(m, _make_date(int(m.group(3)), month, day))
     for m in _MONTH_DAY_YEAR.finditer(text):
-        add(m, _make_date(int(m.group(3)), _month(m.group(1)), int(m.group(2))))
+        add(m, _make_date(int(m.group(3)), _month(m.group(1))[0], int(m.group(2))))
     return sorted(found, key=lambda item: item[0])
 
 

@@ -104,6 +104,8 @@ def test_member_signs_up_verifies_and_registers_a_product(live_server, page: Pag
     field(page, "Purchase Date").fill(PURCHASE_DATE.isoformat())
     page.get_by_label("Retail store").check()
     field(page, "Invoice Upload").set_input_files(invoice)
+    # Checked as soon as it is chosen (htmx): the picture is kept and its checks are shown.
+    expect(page.get_by_text("Picture uploaded")).to_be_visible()
     answer_captcha(page)
     page.get_by_role("button", name="Next").click()
 
@@ -155,6 +157,12 @@ def test_registration_works_without_javascript(live_server, new_page, tmp_path):
     field(page, "Purchase Date").fill(PURCHASE_DATE.isoformat())
     page.get_by_label("Retail store").check()
     field(page, "Invoice Upload").set_input_files(invoice)
+    answer_captcha(page)
+    page.get_by_role("button", name="Next").click()
+    # A blank picture fails its checks: they are shown before anything is registered...
+    expect(page.get_by_text("Please look at the checks of your invoice below.")).to_be_visible()
+    expect(page.get_by_text(f"We could not find the model name {data['model'].name} on this invoice")).to_be_visible()
+    # ...and the member may still send it: the picture is kept, only the captcha is asked again.
     answer_captcha(page)
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", name="Product registered")).to_be_visible()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -227,6 +228,32 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
     if claim.promotion.reward_delivery == Promotion.Delivery.ON_APPROVAL:
         transaction.on_commit(allocate_and_deliver.delay)
     return claim
+
+
+def claim_approve_if_clear(*, claim_id: int, reviewer: User, visible: QuerySet[Claim]) -> str:
+    """One claim of a bulk approval: approved if it still qualifies, else the reason it was skipped ("" = approved).
+
+    Everything is read again under the claim's lock, in the approval's transaction:
+    between the list and the click the claim may have been decided, held, or judged
+    again. `visible` is the reviewer's scope (their regions); a claim outside it is
+    "not found", as its page would be.
+    """
+    with transaction.atomic():
+        claim = visible.select_for_update(of=("self",)).filter(pk=claim_id).first()
+        if claim is None:
+            return _("not found")
+        if claim.status != Claim.Status.SUBMITTED:
+            return _("it is already “%(status)s”") % {"status": claim.get_status_display()}
+        if claim.checks_passed is not True:
+            return _("its automatic checks no longer all pass")
+        if claim.is_held_by_other(reviewer, timezone.now()):
+            name = claim.held_by.get_full_name() or claim.held_by.email
+            return _("%(name)s is reviewing it") % {"name": name}
+        try:
+            claim_approve(claim=claim, reviewer=reviewer)
+        except ValidationError as err:
+            return " ".join(err.messages).rstrip(".")
+    return ""
 
 
 def claim_send_back(*, claim: Claim, reviewer: User, reason: str) -> Claim:

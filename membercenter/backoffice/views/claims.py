@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
 from membercenter.backoffice import selectors
 from membercenter.backoffice.access import claim_for_reviewer, claims_for_reviewer, staff_required
@@ -194,30 +192,6 @@ def claim_checks_again(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_claim_url(claim, query_without_page(request.GET)) + "#checks")
 
 
-def _approve_if_still_clear(pk: int, reviewer: User) -> str:
-    """Approve one claim of a bulk approval if it still qualifies now; otherwise the reason it was skipped.
-
-    Everything is read again under the claim's lock, in the transaction of the approval:
-    between the list and the click the claim may have been decided, held, or judged again.
-    """
-    with transaction.atomic():
-        claim = claims_for_reviewer(reviewer).select_for_update(of=("self",)).filter(pk=pk).first()
-        if claim is None:
-            return _("not found")
-        if claim.status != Claim.Status.SUBMITTED:
-            return _("it is already “%(status)s”") % {"status": claim.get_status_display()}
-        if claim.checks_passed is not True:
-            return _("its automatic checks no longer all pass")
-        if claim.is_held_by_other(reviewer, timezone.now()):
-            name = claim.held_by.get_full_name() or claim.held_by.email
-            return _("%(name)s is reviewing it") % {"name": name}
-        try:
-            claim_services.claim_approve(claim=claim, reviewer=reviewer)
-        except ValidationError as err:
-            return " ".join(err.messages).rstrip(".")
-    return ""
-
-
 def _report_bulk(request: HttpRequest, outcomes: list[tuple[int, str]]) -> None:
     """One message for the claims approved, one per claim skipped with its reason."""
     approved = [pk for pk, reason in outcomes if not reason]
@@ -240,7 +214,11 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
     query = query_without_page(request.GET)
     form = BulkApproveForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        outcomes = [(pk, _approve_if_still_clear(pk, request.user)) for pk in form.cleaned_data["claim"]]
+        visible = claims_for_reviewer(request.user)
+        outcomes = [
+            (pk, claim_services.claim_approve_if_clear(claim_id=pk, reviewer=request.user, visible=visible))
+            for pk in form.cleaned_data["claim"]
+        ]
         _report_bulk(request, outcomes)
         return redirect(_queue_url(query))
     filters = QueueFilterForm(request.GET, user=request.user).filters()

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 import uuid
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from membercenter.accounts.demo import DEMO_PASSWORD
 from membercenter.accounts.models import User
 from membercenter.catalog.models import Category, Region, Serial, Store
 from membercenter.claims import services
 from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.evidence import samples
 from membercenter.evidence.models import Upload
 from membercenter.evidence.services import upload_store
 from membercenter.products.models import RegisteredProduct
@@ -88,22 +90,31 @@ REASONS = [
 ]  # fmt: skip
 
 
-def _picture(lines: list[str], size: tuple[int, int] = (900, 1200)) -> SimpleUploadedFile:
-    image = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(image)
-    for i, line in enumerate(lines):
-        draw.text((60, 60 + i * 60), line, fill="black", font_size=36)
+def _jpeg(image: Image.Image) -> SimpleUploadedFile:
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
+    image.convert("RGB").save(out, "JPEG", quality=88)
     return SimpleUploadedFile(f"{uuid.uuid4().hex}.jpg", out.getvalue(), content_type="image/jpeg")
 
 
-def demo_invoice(store: Store, day: dt.date, model_name: str) -> SimpleUploadedFile:
-    return _picture(["INVOICE", store.name, f"Tanggal: {day:%d-%m-%Y}", f"No: INV-{day:%Y%m%d}-001", model_name])
+def demo_invoice(store: Store, day: dt.date, model_name: str | None, *, seed: int = 0) -> SimpleUploadedFile:
+    """An invoice made by the project's generator (the same one the checks are measured on)."""
+    rng = random.Random(f"{store.pk}-{day}-{model_name}-{seed}")  # one invoice per product: seed differs
+    lines = [("Mouse Wireless M110", 1, 150_000)]
+    if model_name:
+        lines.insert(0, (model_name, 1, rng.randrange(80, 250) * 100_000))
+    number = f"INV/{day:%Y}/{day:%m}/{rng.randrange(1, 999_999):06d}"
+    image = samples.invoice_image(
+        rng, store=store.name, number=number, date=day, lines=lines, city=store.city or "Jakarta",
+        layout=rng.choice(("table", "receipt")), date_style="dmy_dash", distort=False,
+    )  # fmt: skip
+    return _jpeg(image)
 
 
 def _sticker(serial: Serial) -> SimpleUploadedFile:
-    return _picture([f"S/N: {serial.sn}", f"CHK: {serial.chk}"], size=(800, 400))
+    rng = random.Random(serial.sn)
+    return _jpeg(
+        samples.sticker_image(rng, sn=serial.sn, chk=serial.chk, model_code=serial.product_model.code, distort=False)
+    )
 
 
 def demo_support_load() -> None:
@@ -168,27 +179,28 @@ def demo_promotions_load() -> dict[str, Promotion]:
     }  # fmt: skip
 
 
-def _member(email: str, first: str, last: str, region: Region) -> User:
+def _member(email: str, first: str, last: str, region: Region, phone: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         now = timezone.now()
         user = User.objects.create_user(
-            email=email, password=DEMO_PASSWORD, first_name=first, last_name=last, region=region, phone="08123456789",
+            email=email, password=DEMO_PASSWORD, first_name=first, last_name=last, region=region, phone=phone,
             email_verified_at=now, privacy_accepted_at=now, reward_terms_accepted_at=now,
         )  # fmt: skip
     return user
 
 
-def _register(member: User, serial: Serial, store: Store, day: dt.date) -> RegisteredProduct:
+def _register(
+    member: User, serial: Serial, store: Store, day: dt.date, *, shows_model: bool = True
+) -> RegisteredProduct:
     existing = RegisteredProduct.objects.filter(serial=serial).first()
     if existing is not None:
         return existing
+    bought = max(day, serial.manufactured_on)
+    invoice = demo_invoice(store, bought, serial.product_model.name if shows_model else None, seed=serial.pk)
     return product_register(
         member=member, serial=serial, chk=serial.chk, region=store.region, store=store, channel=store.channel,
-        purchase_date=max(day, serial.manufactured_on),
-        invoice=upload_store(
-            owner=member, kind=Upload.Kind.INVOICE, upload=demo_invoice(store, day, serial.product_model.name)
-        ),
+        purchase_date=bought, invoice=upload_store(owner=member, kind=Upload.Kind.INVOICE, upload=invoice),
     )  # fmt: skip
 
 
@@ -202,7 +214,9 @@ def _submit(member: User, promotion: Promotion, products: list[RegisteredProduct
     ]
     recipient = {
         "full_name": member.get_full_name(), "email": member.email, "phone": member.phone,
-        "address": "Jl. Sudirman No. 100", "city": "Jakarta", "province": "DKI Jakarta", "postal_code": "10110",
+        # Each demo member has an address of their own (a shared one is a fraud signal).
+        "address": f"Jl. Sudirman No. {100 + member.pk}", "city": "Jakarta", "province": "DKI Jakarta",
+        "postal_code": "10110",
         "contact_name": member.get_full_name(), "contact_phone": member.phone,
     }  # fmt: skip
     return services.claim_submit(
@@ -223,8 +237,8 @@ def demo_claims_load(*, reviewer: User, promos: dict[str, Promotion]) -> None:
         return
     store = Store.objects.filter(region=indonesia, is_active=True).order_by("pk").first()
     joko = User.objects.get(email="member@example.com")
-    siti = _member("siti@example.com", "Siti", "Rahayu", indonesia)
-    budi = _member("budi@example.com", "Budi", "Hartono", indonesia)
+    siti = _member("siti@example.com", "Siti", "Rahayu", indonesia, "081311112222")
+    budi = _member("budi@example.com", "Budi", "Hartono", indonesia, "085733334444")
     running, ended = promos["running"], promos["ended"]
     pc = ["aio", "all-in-one", "desktop", "laptop"]
     in_window = timezone.localdate() - dt.timedelta(days=20)
@@ -245,6 +259,11 @@ def demo_claims_load(*, reviewer: User, promos: dict[str, Promotion]) -> None:
     done = _submit(siti, running, [siti_products[3]])
     services.claim_approve(claim=done, reviewer=reviewer)
     _deliver_now(done)
+
+    # Two more waiting for review: one whose invoice does not show the model (its check fails).
+    budi_pcs = [_register(budi, s, store, in_window, shows_model=i == 0) for i, s in enumerate(_serials_for(pc, 2))]
+    _submit(budi, running, [budi_pcs[0]])
+    _submit(budi, running, [budi_pcs[1]])
 
     # An ended promotion's sent-back claim expires: made while it was open, then its deadline passes.
     extras = ["monitor", "motherboard", "graphics-card", "gaming-gear"]

@@ -383,11 +383,11 @@ _LONG_MONTHS = [name for name in _MONTHS if len(name) >= 5]
 
 # Not next to other letters: "Jul2024" keeps its "l", "2O24" loses its "O".
 _DIGITISH = re.compile(r"(?<![A-Za-z])[0-9OoIl|\]]+(?![A-Za-z])")
-# A year ends where the digits do, or where a time glued on by OCR begins ("10/07/202413:19").
+# A date ends where the digits do, or where a time glued on by OCR begins ("10/07/202413:19").
 _YEAR_END = r"(?:(?![0-9])|(?=\d{1,2}[:.]\d{2}(?![0-9])))"
 _NUMERIC_DMY = re.compile(rf"(?<![0-9])(\d{{1,2}})\s?[-/.]\s?(\d{{1,2}})\s?[-/.]\s?(\d{{4}}){_YEAR_END}")
 _NUMERIC_DMY_SHORT = re.compile(rf"(?<![0-9])(\d{{1,2}})\s?[-/.]\s?(\d{{1,2}})\s?[-/.]\s?(\d{{2}}){_YEAR_END}")
-_NUMERIC_YMD = re.compile(r"(?<![0-9])(\d{4})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{1,2})(?![0-9])")
+_NUMERIC_YMD = re.compile(rf"(?<![0-9])(\d{{4}})\s?[-/.]\s?(\d{{1,2}})\s?[-/.]\s?(\d{{1,2}}){_YEAR_END}")
 _DAY_MONTH_YEAR = re.compile(rf"(?<![0-9])(\d{{1,2}})\s*([A-Za-z]{{3,10}})\.?\s*,?\s*(\d{{4}}){_YEAR_END}")
 _MONTH_DAY_YEAR = re.compile(rf"(?<![A-Za-z])([A-Za-z]{{3,10}})\.?\s*(\d{{1,2}})\s*,?\s*(\d{{4}}){_YEAR_END}")
 # A day's last digit that is really the month's first letter: "1 Oktober" read "10ktober".
@@ -515,13 +515,12 @@ def date_in_window(d: dt.date | None, start: dt.date, end: dt.date) -> bool:
 # --- invoice numbers ----------------------------------------------------------------------------
 
 _NUMBER_LABEL = re.compile(
-    r"(?:no\.?\s*(?:faktur|invoice|inv|nota|pesanan|transaksi|struk|order|trx)|"
-    r"nomor\s*(?:faktur|nota|pesanan|invoice|transaksi)|invoice\s*(?:no|number|#)|order\s*(?:id|no)|"
-    r"receipt\s*(?:no|number)|nota|no)\.?\s*[:：#]\s*|"
-    r"(?:no\.?\s*(?:faktur|invoice|nota|pesanan|transaksi)|nomor\s*(?:faktur|nota|pesanan|invoice)|"
-    r"invoice\s*(?:no|number)|order\s*(?:id|no)|receipt\s*no)\.?\s*",
+    r"(?<![A-Za-z])(?:no(?:mor)?\.?\s*(?:faktur|invoice|inv|nota|pesanan|transaksi|struk|order|trx)|"
+    r"invoice\s*(?:no|number|#)|order\s*(?:id|no)|receipt\s*(?:no|number)|nota|no)\.?\s*[:：#]?\s*",
     re.I,
 )
+_BARE_NUMBER_LABEL = re.compile(r"(?:nota|no)\s*", re.I)  # only with its colon or dot: "No" heads a table column
+_ROMAN = re.compile(r"^[IVXivx1l|]{1,4}$")
 _NUMBER_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/\-._]{3,}")
 _BARE_INVOICE = re.compile(r"\b[I1l]NV[/\-][A-Za-z0-9/\-._]{4,}", re.I)
 
@@ -533,7 +532,9 @@ def clean_invoice_number(raw: str) -> str:
     for part in parts:
         letters = sum(c.isalpha() for c in part)
         digits = sum(c.isdigit() for c in part)
-        if digits > letters:
+        if _ROMAN.match(part) and letters:  # the month in "001/INV/XI/2024", a 1 read for an I
+            part = part.upper().translate(str.maketrans({"1": "I", "L": "I", "|": "I"}))
+        elif digits > letters:
             part = part.translate(str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}))
         elif letters and not digits:
             part = part.upper().translate(str.maketrans({"0": "O", "1": "I"}))
@@ -546,6 +547,8 @@ def _number_reading(lines: list[_Line]) -> Found | None:
     for line in lines:
         for i, box in enumerate(line.boxes):
             for match in _NUMBER_LABEL.finditer(box.text):
+                if _BARE_NUMBER_LABEL.fullmatch(match.group(0)):
+                    continue
                 rest = box.text[match.end() :].lstrip(":：# ")
                 source = box
                 if not rest and i + 1 < len(line.boxes):

@@ -262,6 +262,22 @@ def _invoice_number(rng: random.Random, layout: str, date: dt.date) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Dates:
+    """The purchase date as printed, and other dates on the same paper in the same style (due, delivery …)."""
+
+    date: dt.date
+    style: str
+    rng: random.Random
+
+    @property
+    def purchase(self) -> str:
+        return format_date(self.date, self.style, self.rng)
+
+    def later(self, days: int) -> str:
+        return format_date(self.date + dt.timedelta(days=days), self.style, self.rng)
+
+
 # --- drawing ----------------------------------------------------------------------------
 
 
@@ -288,8 +304,9 @@ def _ink(rng: random.Random) -> tuple[int, int, int]:
 
 
 def _table_invoice(
-    rng: random.Random, store: str, number: str, date_text: str, lines: list[Line], city: str
+    rng: random.Random, store: str, number: str, dates: _Dates, lines: list[Line], city: str
 ) -> Image.Image:
+    date_text = dates.purchase
     width, height = 1240, 1754
     page = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(page)
@@ -321,7 +338,8 @@ def _table_invoice(
     date_label = rng.choice(("Date", "Invoice Date")) if english else rng.choice(("Tanggal", "Tgl", "Tgl. Faktur"))
     meta = [(number_label, number), (date_label, date_text)]
     if rng.random() < 0.4:
-        meta.append(("Due Date" if english else "Jatuh Tempo", "—" if rng.random() < 0.3 else "30 hari"))
+        due = rng.choice(("—", "30 hari", dates.later(14), dates.later(30), dates.later(30)))
+        meta.append(("Due Date" if english else "Jatuh Tempo", due))
     customer = ("Bill To" if english else "Kepada Yth.", rng.choice(_CUSTOMERS), f"{rng.choice(_STREETS)}, {city}")
     right_x = width // 2 + 80
     for i, (label, value) in enumerate(meta):
@@ -373,7 +391,8 @@ def _table_invoice(
     return page
 
 
-def _receipt(rng: random.Random, store: str, number: str, date_text: str, lines: list[Line], city: str) -> Image.Image:
+def _receipt(rng: random.Random, store: str, number: str, dates: _Dates, lines: list[Line], city: str) -> Image.Image:
+    date_text = dates.purchase
     width = rng.choice((576, 640))
     family = rng.choice(("mono", "mono", "default", "sans"))
     size = rng.randrange(22, 27)
@@ -400,6 +419,8 @@ def _receipt(rng: random.Random, store: str, number: str, date_text: str, lines:
     for description, qty, price in lines:
         items.append((description, font, "wrap"))
         row(f"  {qty} x {_rupiah(price)}", _rupiah(qty * price))
+        if price >= 1_000_000 and rng.random() < 0.3:  # a date that is not the purchase
+            row(f"  Garansi s/d {dates.later(365)}")
         total += qty * price
     items.append(("-" * 60, font, "rule"))
     row("TOTAL", _rupiah(total), bold)
@@ -443,8 +464,9 @@ def _receipt(rng: random.Random, store: str, number: str, date_text: str, lines:
 
 
 def _online_order(
-    rng: random.Random, store: str, number: str, date_text: str, lines: list[Line], city: str
+    rng: random.Random, store: str, number: str, dates: _Dates, lines: list[Line], city: str
 ) -> Image.Image:
+    date_text = dates.purchase
     width = rng.choice((1080, 1125, 1170))
     family = rng.choice(("sans", "default"))
     size = rng.randrange(30, 38)
@@ -476,19 +498,24 @@ def _online_order(
         draw.rectangle((0, top, width, bottom), fill="white")
         return top + 30, bottom
 
-    top, bottom = card(3)
+    def clock() -> str:
+        return f", {rng.randrange(8, 23):02d}:{rng.randrange(60):02d} WIB" if rng.random() < 0.6 else ""
+
+    rows = [
+        ("Order ID" if english else rng.choice(("No. Pesanan", "No. Invoice", "Nomor Pesanan")), number),
+        (
+            "Order Date" if english else rng.choice(("Waktu Pemesanan", "Tanggal Pembelian", "Tanggal Pesanan")),
+            date_text + clock(),
+        ),
+    ]
+    if rng.random() < 0.4:  # later dates of the same order, which are not the purchase
+        later = rng.randrange(1, 5)
+        label = "Shipped" if english else rng.choice(("Waktu Pengiriman", "Tanggal Pengiriman", "Pesanan Selesai"))
+        rows.append((label, dates.later(later) + clock()))
+    top, bottom = card(len(rows) + 1)
     status = "Completed" if english else rng.choice(("Selesai", "Pesanan Selesai"))
     draw.text((pad, top), status, font=bold, fill=brand_color)
-    labels = (
-        ("Order ID", "Order Date")
-        if english
-        else (
-            rng.choice(("No. Pesanan", "No. Invoice", "Nomor Pesanan")),
-            rng.choice(("Waktu Pemesanan", "Tanggal Pembelian", "Tanggal Pesanan")),
-        )
-    )
-    time_text = f", {rng.randrange(8, 23):02d}:{rng.randrange(60):02d} WIB" if rng.random() < 0.6 else ""
-    for i, (label, value) in enumerate(zip(labels, (number, date_text + time_text), strict=True)):
+    for i, (label, value) in enumerate(rows):
         yy = top + (i + 1) * (size + 30)
         draw.text((pad, yy), label, font=font, fill=grey)
         draw.text((width - pad, yy), value, font=font, fill=ink, anchor="ra")
@@ -556,8 +583,8 @@ def invoice_image(
 ) -> Image.Image:
     """An invoice as a member would upload it: a scan or phone photo of paper, or a screenshot."""
     layout = layout or rng.choice(LAYOUTS)
-    date_text = format_date(date, date_style or rng.choice(DATE_STYLES), rng)
-    page = _LAYOUT_DRAWERS[layout](rng, store, number, date_text, lines, city)
+    dates = _Dates(date, date_style or rng.choice(DATE_STYLES), rng)
+    page = _LAYOUT_DRAWERS[layout](rng, store, number, dates, lines, city)
     if not distort:
         return page
     if layout == "online":
@@ -609,9 +636,7 @@ def sticker_image(
     y += size + 30
     if kind == "device":
         draw.text((x, y), f"{rng.choice(('Model', 'MODEL', 'Model No.'))}: {model_code}", font=font, fill=ink)
-        draw.text(
-            (label_w - 30, y), rng.choice(("20V 6.75A", "12V 2A")), font=font, fill=ink, anchor="ra"
-        )
+        draw.text((label_w - 30, y), rng.choice(("20V 6.75A", "12V 2A")), font=font, fill=ink, anchor="ra")
     else:
         draw.text((x, y), model_name or model_code, font=bold, fill=ink)
     y += size + 22
@@ -650,7 +675,7 @@ def sticker_image(
         surround = (grey, grey, grey + rng.randrange(0, 8))
     if not distort:
         return label
-    return _photo(rng, label, surround=surround, margin=(0.12, 0.35), width=(1100, 1600), strength=0.8)
+    return _photo(rng, label, surround=surround, margin=(0.12, 0.5), width=(1000, 1600), strength=0.8)
 
 
 # --- distortion -----------------------------------------------------------------------------
@@ -719,11 +744,11 @@ def _photo(
         depth = rng.uniform(0.0, 0.45)
     else:
         image = page.rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor="white") if angle else page
-        scale = rng.uniform(*width) / image.width if width else rng.uniform(0.75, 1.1)
+        scale = rng.uniform(*width) / image.width if width else rng.uniform(0.65, 1.1)
         image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.BILINEAR)
         depth = rng.uniform(0.0, 0.2)
     image = _shadow(rng, image, depth=depth)
-    blur = rng.choice((0.0, 0.0, rng.uniform(0.3, 1.3)))
+    blur = rng.choice((0.0, 0.0, rng.uniform(0.3, 1.6)))
     if blur:
         image = image.filter(ImageFilter.GaussianBlur(blur))
     sigma = rng.uniform(0, 9)

@@ -85,11 +85,22 @@ STORES = (
     Store("Toko Bintang Terang Komputer", "Yogyakarta"),
     Store("CV Harapan Digital", "Makassar"),
     Store("Toko Sinar Abadi Elektronik", "Bandung"),
+    Store("CV Mega Komputindo", "Surabaya"),
     Store("Tokoku Official Store", "Jakarta Utara", online=True),
     Store("Gadgetindo Official Store", "Tangerang", online=True),
     Store("Pusat Laptop Murah", "Jakarta Pusat", online=True),
     Store("Komputer Kita Shop", "Depok", online=True),
+    Store("Gadgetku Official Store", "Bekasi", online=True),
 )
+# Different shops with nearly the same name: the store check must tell them apart.
+_TWINS = {
+    "Toko Sinar Jaya Elektronik": "Toko Sinar Abadi Elektronik",
+    "Toko Sinar Abadi Elektronik": "Toko Sinar Jaya Elektronik",
+    "CV Mega Komputer": "CV Mega Komputindo",
+    "CV Mega Komputindo": "CV Mega Komputer",
+    "Gadgetindo Official Store": "Gadgetku Official Store",
+    "Gadgetku Official Store": "Gadgetindo Official Store",
+}
 MARKETPLACES = ("Belanjaku", "Pasarmu", "Tokonesia")
 _CUSTOMERS = ("Budi Santoso", "Siti Rahmawati", "Andi Wijaya", "Dewi Lestari", "Rizky Pratama", "Agus Setiawan")
 _STREETS = ("Jl. Merdeka", "Jl. Sudirman", "Jl. Gatot Subroto", "Jl. Diponegoro", "Jl. Ahmad Yani", "Jl. Pahlawan")
@@ -857,7 +868,10 @@ def invoice_samples(rng: random.Random, count: int) -> list[InvoiceSample]:
         product = rng.choice(PRODUCTS)
         stores = [s for s in STORES if s.online == (layout == "online")]
         claim_store = rng.choice(stores)
-        store = claim_store if store_kinds[i] == "same" else rng.choice([s for s in stores if s != claim_store])
+        store = claim_store
+        if store_kinds[i] == "other":
+            twin = next((s for s in stores if s.name == _TWINS.get(claim_store.name)), None)
+            store = twin if twin and rng.random() < 0.5 else rng.choice([s for s in stores if s != claim_store])
         start, end = _window(rng)
         date = {
             "inside": lambda s=start, e=end: s + dt.timedelta(days=rng.randrange(1, (e - s).days)),

@@ -29,6 +29,7 @@ class Slot:
     upload: Upload | None = None
     error: str = ""
     fresh: bool = False  # a new file arrived with this post
+    asked: bool = False  # the member asked to check this picture (the check button, or htmx on choosing it)
     verdicts: list[Verdict] = field(default_factory=list)
     accept: str = images.ACCEPT
 
@@ -48,7 +49,7 @@ class Slot:
 
 def slot_take(request: HttpRequest, *, name: str, kind: str) -> Slot:
     """The slot's new file (checked and stored) or the upload kept from an earlier post."""
-    slot = Slot(name=name, kind=kind)
+    slot = Slot(name=name, kind=kind, asked=request.POST.get("check") == name)
     new = request.FILES.get(name)
     if new:
         try:
@@ -62,8 +63,13 @@ def slot_take(request: HttpRequest, *, name: str, kind: str) -> Slot:
 
 
 def slots_judge(slots: list[Slot], judge: Callable[[Slot], list[Verdict]]) -> None:
-    """Wait briefly for the readings of fresh pictures, then give each slot its verdicts."""
-    scans_wait([s.scan for s in slots if s.fresh])
+    """Give each slot its verdicts; for a picture the member asked to check, wait briefly for its reading.
+
+    A form sent with its pictures does not wait for a worker: a reading still under way
+    shows as "still reading" (never as a failure), and the claim is judged again when
+    it is done. Only the check the member is looking at holds the request a few seconds.
+    """
+    scans_wait([s.scan for s in slots if s.fresh and s.asked])
     for slot in slots:
         if slot.upload is not None:
             slot.verdicts = judge(slot)

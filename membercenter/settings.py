@@ -260,5 +260,7 @@ LOGGING = {
     "loggers": {"celery": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "membercenter.lib.views.csrf_failure"
+# `make loadtest` only: serve /_floor/, a view that does nothing, to measure the stack's floor.
+LOADTEST_FLOOR = env.bool("LOADTEST_FLOOR", default=False)
 CLAIM_REVIEW_BUSINESS_DAYS = env.int("CLAIM_REVIEW_BUSINESS_DAYS", default=14)
 REWARD_CODES_KEY = env.str("REWARD_CODES_KEY", default="")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,3 +22,6 @@ urlpatterns = [
     path("rewards/", include("membercenter.rewards.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.LOADTEST_FLOOR:
+    urlpatterns.append(path("_floor/", lib_views.floor, name="floor"))

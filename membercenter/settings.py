@@ -1,33 +1,110 @@
 """Member Center settings: one module, configured only by environment variables.
 
-Every value comes from the environment (or `.env` in the project root when present);
-a malformed value stops start-up with a message that names the variable.
+Every value comes from the environment (or `.env` in the project root when present).
+A malformed value stops start-up with a message that names the variable; with
+DJANGO_ENV=production, a missing or unsafe value does too. All problems are listed
+together in one ImproperlyConfigured. docs/deployment.md describes every variable.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
+import warnings
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from membercenter.lib import logging as mc_logging
+from membercenter.lib.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+_problems: list[str] = []  # every malformed, missing or unsafe value; raised together at the end
+_BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", ""}
+_DB_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+class _Env(environ.Env):
+    """django-environ, but a malformed value is reported by its variable's name (never its value)."""
+
+    def _malformed(self, var: str, expected: str, default: Any) -> Any:
+        _problems.append(f"{var}: malformed value, expected {expected}")
+        if default is self.NOTSET:
+            raise ImproperlyConfigured("\n".join(_problems))
+        return default
+
+    def get_value(self, var: str, cast: Any = None, default: Any = environ.Env.NOTSET, parse_default: bool = False):
+        raw = self.ENVIRON.get(var)
+        if cast is bool and raw is not None and raw.strip().lower() not in _BOOL_WORDS:
+            return self._malformed(var, "true or false", default)
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, TypeError):
+            expected = {int: "a whole number", float: "a number"}.get(cast, "a valid value")
+            return self._malformed(var, expected, default)
+
+    def db_url(self, var: str = "DATABASE_URL", default: Any = environ.Env.NOTSET, engine: Any = None) -> dict:
+        fallback = self.db_url_config(default) if isinstance(default, str) else default
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # environ warns on an unknown scheme; we say it better
+                config = super().db_url(var, default=default, engine=engine)
+        except ValueError:
+            config = {}
+        if config.get("ENGINE") not in _DB_ENGINES:
+            return self._malformed(var, "sqlite:///path or postgres://user:password@host:5432/name", fallback)
+        return config
+
+    def email_url(self, var: str = "EMAIL_URL", default: Any = environ.Env.NOTSET, backend: Any = None) -> dict:
+        try:
+            return super().email_url(var, default=default, backend=backend)
+        except (ValueError, ImproperlyConfigured):
+            return self._malformed(var, "smtp+tls://user:password@host:587 (or smtp://, smtps://, consolemail://…)", {})
+
+
+def _url_scheme(value: str) -> str:
+    return value.split("://", 1)[0].lower() if "://" in value else ""
+
+
+def _networks(var: str, values: list[str]) -> list[str]:
+    good = []
+    for value in values:
+        try:
+            good.append(str(ipaddress.ip_network(value, strict=False)))
+        except ValueError:
+            _problems.append(f"{var}: {value!r} is not an IP address or network (like 10.0.0.0/8)")
+    return good
+
+
+env = _Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
+# The one switch: DJANGO_ENV=production turns on the production requirements (end of this
+# file) and the production defaults (HTTPS only, secure cookies, JSON logs).
+DJANGO_ENV = env.str("DJANGO_ENV", default="development").strip().lower()
+if DJANGO_ENV not in {"development", "production"}:
+    _problems.append(f"DJANGO_ENV: expected 'development' or 'production', got {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
+TESTING = env.bool("TESTING", default=False)
+
 DEBUG = env.bool("DEBUG", default=False)
+_DEV_SECRET = "dev-only-insecure-key-set-SECRET_KEY-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and not env.bool("ALLOW_DEV_SECRET", default=True):
-        raise ImproperlyConfigured("SECRET_KEY must be set (ALLOW_DEV_SECRET=false)")
+    if not PRODUCTION and not DEBUG and not env.bool("ALLOW_DEV_SECRET", default=True):
+        _problems.append("SECRET_KEY: must be set (ALLOW_DEV_SECRET=false)")
     # Development only: a fixed key keeps sessions valid across restarts of `make run`.
-    SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"  # noqa: S105
+    SECRET_KEY = _DEV_SECRET
+# Old keys, still accepted for sessions and signed links while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -41,6 +118,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
+    "django_guid",
+    # Only for its system checks on the cache the failed-attempt limits count in.
+    "django_ratelimit",
     "membercenter.accounts",
     "membercenter.catalog",
     "membercenter.products",
@@ -55,6 +135,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health/ and /metrics answer here: no host check, https redirect, session or cookie.
+    "membercenter.lib.health.ProbeMiddleware",
+    "membercenter.lib.metrics.RequestMetricsMiddleware",
+    # X-Request-ID in, out, and on every log line (and the tasks the request starts).
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,35 +199,77 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     _db["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails a request (and /health/) in seconds, not minutes.
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    # Behind pgbouncer in transaction mode a cursor cannot outlive its transaction.
+    _db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions, jobs ---------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and _url_scheme(REDIS_URL) not in {"redis", "rediss", "unix"}:
+    _problems.append("REDIS_URL: expected redis://host:6379/0 (or rediss://, unix://)")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mc"),
+            # A Redis that does not answer fails the request in seconds instead of hanging it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
+    }
+    # Sessions are read from Redis and kept in the database too: a Redis restart or an
+    # evicted key logs nobody out, and Login Management ends a session in both places.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # django-ratelimit lists only django-redis' cache as supported; Django's own RedisCache
+    # (4.0+, newer than that list) is shared by every process and increments atomically (INCR).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# The embedded default runs one process, so a process-local cache is shared by every
-# request that the rate limits see; with REDIS_URL the counters live in Redis.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # The embedded default runs one process, so a process-local cache is shared by every
+    # request the failed-attempt limits see. Production requires REDIS_URL.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "membercenter.lib.views.rate_limited"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie (forms and htmx send the token from the page).
+CSRF_COOKIE_HTTPONLY = True
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # Without a broker, tasks run in-process at the moment they are queued (after commit).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
+# At least once: a job is acknowledged when it has finished, and goes back to the queue when
+# the process running it dies; every task is written to be safe to run twice (see each tasks.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker reserves one job per process: the jobs a dead worker held are only those it was running.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No job runs for ever: soft limit (the job may clean up), then the process is killed.
+# Tasks may set shorter ones (the OCR reading, the outbox); sweeps that stop go on at their next run.
+CELERY_TASK_SOFT_TIME_LIMIT = 270
+CELERY_TASK_TIME_LIMIT = 300
+# Redis gives a job taken by a worker that vanished (killed, machine lost) to another worker after
+# this long. It must exceed the longest a job can run (CELERY_TASK_TIME_LIMIT, and any retry delay),
+# or a job still running would be started again. The scheduled sweeps pick up lost work sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Several deployments (or test runs) can share one Redis database, each under its own prefix.
+    "global_keyprefix": env.str("CELERY_KEY_PREFIX", default=""),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "membercenter.notifications.tasks.outbox_sweep", "schedule": 30.0},
     "captcha-purge": {"task": "membercenter.accounts.tasks.purge_expired", "schedule": 3600.0},
     "claims-expire": {"task": "membercenter.claims.tasks.expire_sent_back", "schedule": 3600.0},
+    "claims-escalate": {"task": "membercenter.claims.tasks.escalate_overdue", "schedule": 3600.0},
     "rewards-allocate": {"task": "membercenter.rewards.tasks.allocate", "schedule": 60.0},
     "rewards-deliver": {"task": "membercenter.rewards.tasks.deliver", "schedule": 60.0},
     "uploads-purge": {"task": "membercenter.evidence.tasks.purge_stale_uploads", "schedule": 3600.0},
@@ -182,17 +309,47 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jakarta")
 
 # --- files ------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic writes here; WhiteNoise serves it (hashed names, cached for a year).
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # No MEDIA_URL is served: every uploaded file goes through a view that checks who asks.
 MEDIA_URL = "/nonexistent-media/"
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
+if STORAGE_BACKEND == "s3":
+    _s3_keys = (env.str("STORAGE_ACCESS_KEY_ID", default=""), env.str("STORAGE_SECRET_ACCESS_KEY", default=""))
+    if not env.str("STORAGE_BUCKET", default=""):
+        _problems.append("STORAGE_BUCKET: required with STORAGE_BACKEND=s3 (the bucket's name)")
+    if bool(_s3_keys[0]) != bool(_s3_keys[1]):
+        _problems.append(
+            "STORAGE_ACCESS_KEY_ID, STORAGE_SECRET_ACCESS_KEY: set both, or neither (to use the instance's role)"
+        )
+    _endpoint = env.str("STORAGE_ENDPOINT_URL", default="")
+    if _endpoint and _url_scheme(_endpoint) not in {"http", "https"}:
+        _problems.append("STORAGE_ENDPOINT_URL: expected an http(s):// URL of the S3-compatible service")
+    _default_storage = s3_storage(
+        bucket=env.str("STORAGE_BUCKET", default=""),
+        endpoint_url=_endpoint,
+        region=env.str("STORAGE_REGION", default=""),
+        access_key=_s3_keys[0],
+        secret_key=_s3_keys[1],
+        prefix=env.str("STORAGE_PREFIX", default=""),
+        url_expire=env.int("STORAGE_URL_EXPIRE", default=60),
+        default_acl=env.str("STORAGE_DEFAULT_ACL", default="private"),
+        addressing_style=env.str("STORAGE_ADDRESSING_STYLE", default=""),
+    )
+elif STORAGE_BACKEND == "local":
+    # No OPTIONS: FileSystemStorage follows MEDIA_ROOT (tests change it per test).
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    _problems.append(f"STORAGE_BACKEND: expected 'local' or 's3', got {STORAGE_BACKEND!r}")
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env.bool("TESTING", default=False)
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -244,23 +401,132 @@ BRAND_ACCENT_COLOR = env.str("BRAND_ACCENT_COLOR", default="#e8590c")
 for _name in ("BRAND_PRIMARY_COLOR", "BRAND_ACCENT_COLOR"):
     # The colours go into the page's CSS: only a plain hex colour is accepted.
     if not re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", vars()[_name]):
-        raise ImproperlyConfigured(f"{_name} must be a hex colour like #1f5fbf")
+        _problems.append(f"{_name}: expected a hex colour like #1f5fbf")
 
 # --- security ---------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Production answers only over HTTPS: plain-HTTP requests are redirected (the probes at
+# /health/ and /metrics are answered before this), and browsers are told to remember it.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# Behind a load balancer that ends TLS: the header it sets on requests that came over
+# HTTPS, like "X-Forwarded-Proto" (value https) or "X-Forwarded-Proto=https". Set it only
+# when every request passes that balancer, which must overwrite the header.
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
+if _proxy_ssl_header:
+    _header, _, _value = _proxy_ssl_header.partition("=")
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _header.strip()):
+        _problems.append("SECURE_PROXY_SSL_HEADER: expected a header name like X-Forwarded-Proto")
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _header.strip().upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+# Proxies (load balancers) whose X-Forwarded-For is believed: the visitor's address then
+# replaces theirs for the per-IP log-in limit and Login Management (membercenter/wsgi.py).
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", env.list("TRUSTED_PROXIES", default=[]))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Celery logs every task at INFO; in-process (eager) runs would flood the console.
-    "loggers": {"celery": {"level": "WARNING"}},
+# --- logs, metrics, errors -----------------------------------------------------------
+LOG_FORMAT = mc_logging.log_format(env.ENVIRON)
+if LOG_FORMAT not in {"json", "text"}:
+    _problems.append(f"LOG_FORMAT: expected 'json' or 'text', got {LOG_FORMAT!r}")
+    LOG_FORMAT = "text"
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    _problems.append(f"LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}")
+    LOG_LEVEL = "INFO"
+# Celery logs each task at INFO: worth it on a worker, noise when tasks run in-process.
+_celery_level = max("INFO" if REDIS_URL else "WARNING", LOG_LEVEL, key=logging.getLevelName)
+LOGGING = mc_logging.logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, celery_level=_celery_level)
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # An incoming id that is not a UUID (any 32-hex or dashed form) is replaced: a visitor
+    # cannot write arbitrary text into the logs.
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [mc_logging.RequestIdCeleryIntegration()],
 }
+# /metrics answers these addresses (and a bearer token, when set); everyone else gets 403.
+METRICS_ALLOWED_IPS = _networks("METRICS_ALLOWED_IPS", env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"]))
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV)
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    _problems.append("SENTRY_TRACES_SAMPLE_RATE: expected a number from 0 to 1")
+if SENTRY_DSN and _url_scheme(SENTRY_DSN) not in {"http", "https"}:
+    _problems.append("SENTRY_DSN: expected the project's DSN, https://key@host/project")
+
 CSRF_FAILURE_VIEW = "membercenter.lib.views.csrf_failure"
 # `make loadtest` only: serve /_floor/, a view that does nothing, to measure the stack's floor.
 LOADTEST_FLOOR = env.bool("LOADTEST_FLOOR", default=False)
 CLAIM_REVIEW_BUSINESS_DAYS = env.int("CLAIM_REVIEW_BUSINESS_DAYS", default=14)
 REWARD_CODES_KEY = env.str("REWARD_CODES_KEY", default="")
+if REWARD_CODES_KEY:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(REWARD_CODES_KEY.encode())
+    except ValueError:
+        _problems.append("REWARD_CODES_KEY: expected a Fernet key (32 url-safe base64-encoded bytes)")
+
+# --- production: what must be set, and set safely ------------------------------------------
+if PRODUCTION:
+    _new_fernet_cmd = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    _new_key_cmd = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+    def _weak_secret(key: str) -> bool:
+        # Django's own test (check --deploy W009), and never the development key.
+        return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-") or key == _DEV_SECRET
+
+    if DEBUG:
+        _problems.append("DEBUG: must be false in production")
+    if _weak_secret(SECRET_KEY):
+        _problems.append(f"SECRET_KEY: required, at least 50 random characters ({_new_key_cmd})")
+    if any(_weak_secret(key) for key in SECRET_KEY_FALLBACKS):
+        _problems.append("SECRET_KEY_FALLBACKS: every old key must be at least 50 random characters")
+    if "ALLOWED_HOSTS" not in env.ENVIRON or not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        _problems.append("ALLOWED_HOSTS: required, the site's host names (members.example.com), not *")
+    if not CSRF_TRUSTED_ORIGINS or not all(origin.startswith("https://") for origin in CSRF_TRUSTED_ORIGINS):
+        _problems.append("CSRF_TRUSTED_ORIGINS: required, the site's https:// origins (https://members.example.com)")
+    if "SITE_URL" not in env.ENVIRON or not SITE_URL.startswith("https://"):
+        _problems.append("SITE_URL: required, the site's https:// address (used in email links)")
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        _problems.append("DATABASE_URL: required, a PostgreSQL URL (postgres://user:password@host:5432/name)")
+    if not REDIS_URL:
+        _problems.append("REDIS_URL: required (Celery broker, cache, sessions, failed-attempt counters)")
+    if not REWARD_CODES_KEY:
+        _problems.append(
+            f"REWARD_CODES_KEY: required, a Fernet key kept apart from database backups ({_new_fernet_cmd})"
+        )
+    if not env.str("EMAIL_URL", default=""):
+        _problems.append("EMAIL_URL: required, the SMTP server (smtp+tls://user:password@host:587)")
+    elif vars().get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
+        _problems.append("EMAIL_URL: must be an SMTP server (smtp://, smtps://, smtp+tls://, smtp+ssl://)")
+    if "STORAGE_BACKEND" not in env.ENVIRON:
+        _problems.append("STORAGE_BACKEND: required, s3 (a private bucket) or local (with MEDIA_ROOT)")
+    elif STORAGE_BACKEND == "local" and not ("MEDIA_ROOT" in env.ENVIRON and os.path.isabs(env.ENVIRON["MEDIA_ROOT"])):
+        _problems.append("MEDIA_ROOT: required with STORAGE_BACKEND=local, an absolute path shared by every app server")
+    if not SECURE_COOKIES:
+        _problems.append("SECURE_COOKIES: must be true in production (cookies only over HTTPS)")
+    if SECURE_HSTS_SECONDS < 60 * 60 * 24 * 365:
+        _problems.append("SECURE_HSTS_SECONDS: must be at least 31536000 (one year) in production")
+    if TESTING:
+        _problems.append("TESTING: must not be set in production")
+
+# Keep this last: every problem found above, in one message.
+if _problems:
+    _heading = "Configuration problems" + (" (DJANGO_ENV=production)" if PRODUCTION else "")
+    raise ImproperlyConfigured(_heading + ":\n  - " + "\n  - ".join(_problems))
+
+mc_logging.sentry_init(
+    dsn=SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    release=SENTRY_RELEASE,
+)

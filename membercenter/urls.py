@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from membercenter.lib import health, metrics
 from membercenter.lib import views as lib_views
 
 admin.site.site_header = admin.site.site_title = "Member Center — staff"
@@ -21,6 +22,10 @@ urlpatterns = [
     path("uploads/", include("membercenter.evidence.urls")),
     path("rewards/", include("membercenter.rewards.urls")),
     path("admin/", admin.site.urls),
+    # Answered by membercenter.lib.health.ProbeMiddleware before any other middleware;
+    # routed too, so that they have names and work if that middleware is left out.
+    path("health/", health.health, name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]
 
 if settings.LOADTEST_FLOOR:

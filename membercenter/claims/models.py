@@ -81,6 +81,10 @@ class Claim(models.Model):
     address_key = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     # Fraud signals (claims.fraud): [{"code", "params", "claims": [ids], "members": [ids]}].
     flags = models.JSONField(default=list, blank=True, editable=False)
+    # When the claim, still undecided past its due date, was escalated to its region's reviewers
+    # and the administrators (claims_escalate_overdue): once per due date, so a resubmission
+    # (a new due date) may be escalated again.
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -368,3 +368,94 @@ def claim_hold(*, claim: Claim, reviewer: User) -> bool:
 
 def claim_release(*, claim: Claim, reviewer: User) -> None:
     Claim.objects.filter(pk=claim.pk, held_by=reviewer).update(held_by=None, held_until=None)
+
+
+ESCALATE_BATCH = 500  # claims per run: a backlog goes out over the next hourly runs
+ESCALATION_LIST_MAX = 25  # claims listed in one email; the rest are behind the queue's "Overdue" link
+
+
+def claims_escalate_overdue(*, today: dt.date | None = None) -> int:
+    """Claims still waiting for a decision past their due date are escalated, once per deadline (a scheduled job).
+
+    The reviewers of each claim's region and the administrators get one email per run that
+    lists their newly overdue claims; each claim gets a "system" event in its history and
+    `escalated_at`, so later runs pass it by until a resubmission gives it a new due date.
+    Without `today`, "past" is judged on each claim's region date, as the due date was set.
+    Marks, events and emails are written in one transaction on rows locked with SKIP LOCKED:
+    runs at the same time escalate each claim once, and a claim being decided is left alone.
+    """
+    from django.db.models import F, Q
+
+    from membercenter.notifications.services import email_enqueue
+
+    # A day of slack for regions ahead of the server's time zone; each claim is checked exactly below.
+    latest = today or timezone.localdate() + dt.timedelta(days=1)
+    waiting = Claim.objects.filter(status=Claim.Status.SUBMITTED, due_on__lt=latest).filter(
+        Q(escalated_at__isnull=True) | Q(resubmitted_at__gt=F("escalated_at"))
+    )
+    with transaction.atomic():
+        claims = [
+            claim
+            for claim in waiting.select_for_update(skip_locked=True, of=("self",))
+            .select_related("region", "promotion")
+            .order_by("due_on", "pk")[:ESCALATE_BATCH]
+            if claim.due_on < (today or region_today(claim.region))
+        ]
+        if not claims:
+            return 0
+        now = timezone.now()
+        Claim.objects.filter(pk__in=[c.pk for c in claims]).update(escalated_at=now)
+        ClaimEvent.objects.bulk_create(
+            ClaimEvent(
+                claim=claim,
+                to_status=claim.status,
+                round=claim.round,
+                created_at=now,
+                note=_("Decision overdue (due %(date)s): escalated to the region's reviewers and the administrators.")
+                % {"date": date_format(claim.due_on, "j M Y")},
+            )
+            for claim in claims
+        )
+        for user, theirs in _escalation_recipients(claims):
+            email_enqueue(
+                template="claims_overdue",
+                to=user.email,
+                user=user,
+                language=user.language,
+                context={
+                    "user": user,
+                    "count": len(theirs),
+                    "more": max(0, len(theirs) - ESCALATION_LIST_MAX),
+                    "claims": [
+                        {"claim": c, "link": absolute_url("backoffice:claim", c.pk)}
+                        for c in theirs[:ESCALATION_LIST_MAX]
+                    ],
+                    "queue_link": absolute_url("backoffice:queue") + "?due=overdue",
+                },
+            )
+    return len(claims)
+
+
+def _escalation_recipients(claims: list[Claim]) -> list[tuple[User, list[Claim]]]:
+    """Who is told of each overdue claim: active reviewers of its region, and every administrator."""
+    from django.db.models import Q
+
+    from membercenter.backoffice.roles import ADMINISTRATOR, PERM_REVIEW
+
+    app_label, codename = PERM_REVIEW.split(".")
+    may_review = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label) | Q(
+        user_permissions__codename=codename, user_permissions__content_type__app_label=app_label
+    )
+    active = User.objects.filter(is_active=True)
+    admins = set(active.filter(Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR)).values_list("pk", flat=True))
+    reviewers = active.filter(may_review).values("pk")
+    regions_of: dict[int, set[int]] = {}
+    for user_id, region_id in User.review_regions.through.objects.filter(
+        user_id__in=reviewers, region_id__in={c.region_id for c in claims}
+    ).values_list("user_id", "region_id"):
+        regions_of.setdefault(user_id, set()).add(region_id)
+    users = User.objects.filter(pk__in=admins | set(regions_of)).order_by("pk")
+    return [
+        (user, claims if user.pk in admins else [c for c in claims if c.region_id in regions_of[user.pk]])
+        for user in users
+    ]

@@ -7,10 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboxEmail(models.Model):
-    """An email written in the same transaction as the change it reports; a job sends it."""
+    """An email written in the same transaction as the change it reports; a job sends it.
+
+    pending → sending → sent. While `sending`, a job holds the email until `next_attempt_at`
+    (its lease); a failed attempt goes back to pending with a later `next_attempt_at`, and to
+    failed after the last attempt.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -24,6 +30,10 @@ class OutboxEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    # While `sending`: the job that holds the email (a Celery task id). No job can still be
+    # sending when the lease (`next_attempt_at`) ends, its time limit being shorter: the email
+    # is then retried, and a redelivery of the holding job takes it over at once.
+    lease_token = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -380,8 +380,11 @@ MAIL_OUTBOX_DIR = VAR_DIR / "mail"
 if env.str("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
     if "EMAIL_FILE_PATH" in _email:
-        # A relative folder is read relative to the project, whatever the working directory.
-        _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _email["EMAIL_FILE_PATH"])
+        # django-environ drops the leading "/" of filemail:///abs/folder: the folder is read from
+        # the URL itself. filemail:///abs/folder is absolute; filemail://var/mail is relative to
+        # the project, whatever the working directory.
+        _folder = env.str("EMAIL_URL").split("://", 1)[1].split("?", 1)[0]
+        _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _folder)  # an absolute _folder replaces BASE_DIR
     vars().update(_email)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"

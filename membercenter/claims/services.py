@@ -226,7 +226,9 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
         then=lambda locked: grants_create(claim=locked),
     )  # fmt: skip
     if claim.promotion.reward_delivery == Promotion.Delivery.ON_APPROVAL:
-        transaction.on_commit(allocate_and_deliver.delay)
+        # robust: a broker down at this moment must not turn a committed approval into an error
+        # page; the scheduled allocate/deliver jobs serve the grant anyway.
+        transaction.on_commit(allocate_and_deliver.delay, robust=True)
     return claim
 
 

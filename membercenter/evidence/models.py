@@ -45,6 +45,9 @@ class Scan(models.Model):
     # The invoice number as read, folded (look-alikes, separators) for the same-invoice signal.
     invoice_number_key = models.CharField(max_length=64, blank=True, db_index=True)
     seconds = models.FloatField(null=True, blank=True)
+    # Reading attempts: a picture that kills its reader every time is given up after a few.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    attempted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
@@ -28,8 +29,12 @@ from membercenter.evidence.signals import scan_finished
 
 log = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(hours=24)
-# A scan still pending after this long lost its job (a worker died): it is queued again.
+# A reading started this long ago and not finished lost its worker: it is queued again.
 LOST_AFTER = dt.timedelta(minutes=5)
+# A scan never started this long after its upload lost its job (the broker was down at commit).
+NEVER_STARTED_AFTER = dt.timedelta(hours=1)
+# A picture whose reading was started this many times without finishing is given up.
+MAX_ATTEMPTS = 3
 
 
 def scan_create(*, owner: User, kind: str, clean: images.CleanImage, file_name: str) -> Scan:
@@ -105,6 +110,11 @@ def scan_read(scan_id: int) -> Scan | None:
     scan = Scan.objects.filter(pk=scan_id).first()
     if scan is None or scan.state != Scan.State.PENDING:
         return scan
+    if scan.attempts >= MAX_ATTEMPTS:
+        # Started that often and never finished: the picture kills its reader (or outlasts the
+        # time limit every time); a reviewer looks at it instead.
+        return scan_fail(scan_id, "too many attempts")
+    Scan.objects.filter(pk=scan_id).update(attempts=F("attempts") + 1, attempted_at=timezone.now())
     started = time.monotonic()
     try:
         with default_storage.open(scan.file, "rb") as handle:
@@ -145,9 +155,15 @@ def _announce(scan: Scan) -> None:
 
 
 def scans_requeue_lost(*, now: dt.datetime | None = None) -> int:
-    """Queue again the scans whose job was lost (a worker killed mid-read); a scheduled job."""
-    cutoff = (now or timezone.now()) - LOST_AFTER
-    ids = list(Scan.objects.filter(state=Scan.State.PENDING, created_at__lt=cutoff).values_list("pk", flat=True))
+    """Queue again the scans whose job was lost; a scheduled job.
+
+    Lost means started and not finished long after (the worker was killed mid-read), or
+    never started long after the upload (the job never reached the broker). A scan merely
+    waiting in a backlog has not started and is young: it is left to its job.
+    """
+    now = now or timezone.now()
+    lost = Q(attempted_at__lt=now - LOST_AFTER) | Q(attempted_at__isnull=True, created_at__lt=now - NEVER_STARTED_AFTER)
+    ids = list(Scan.objects.filter(lost, state=Scan.State.PENDING).values_list("pk", flat=True))
     from membercenter.evidence.tasks import read_scan
 
     for pk in ids:

@@ -118,15 +118,19 @@ class QueueCollector(Collector):
         from membercenter.rewards.models import RewardGrant
 
         now = timezone.now()
-        outbox = OutboxEmail.objects.filter(
-            status__in=[OutboxEmail.Status.PENDING, OutboxEmail.Status.FAILED]
-        ).aggregate(
+        # An email being sent (leased by a worker) is not sent yet: it counts as waiting.
+        waiting = [OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING]
+        outbox = OutboxEmail.objects.filter(status__in=[*waiting, OutboxEmail.Status.FAILED]).aggregate(
             pending=Count("pk", filter=Q(status=OutboxEmail.Status.PENDING)),
+            sending=Count("pk", filter=Q(status=OutboxEmail.Status.SENDING)),
             failed=Count("pk", filter=Q(status=OutboxEmail.Status.FAILED)),
-            oldest=Min("created_at", filter=Q(status=OutboxEmail.Status.PENDING)),
+            oldest=Min("created_at", filter=Q(status__in=waiting)),
         )
-        emails = _gauge("membercenter_outbox_emails", "Emails in the outbox not sent: waiting or failed.", ["status"])
+        emails = _gauge(
+            "membercenter_outbox_emails", "Emails in the outbox not sent: waiting, being sent or failed.", ["status"]
+        )
         emails.add_metric(["pending"], outbox["pending"])
+        emails.add_metric(["sending"], outbox["sending"])
         emails.add_metric(["failed"], outbox["failed"])
         yield emails
         oldest = outbox["oldest"]

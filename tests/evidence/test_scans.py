@@ -82,12 +82,38 @@ def test_the_time_limit_gives_the_picture_up(member, monkeypatch):
     assert scan.state == Scan.State.FAILED and scan.error == "time limit"
 
 
-def test_a_lost_job_is_queued_again(member, django_capture_on_commit_callbacks):
-    lost, fresh = stored(member).scan, stored(member).scan
-    Scan.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
-    assert services.scans_requeue_lost() == 1  # jobs run in process here: read at once
-    lost.refresh_from_db(), fresh.refresh_from_db()
-    assert lost.state == Scan.State.DONE and fresh.state == Scan.State.PENDING
+def test_a_lost_job_is_queued_again_but_not_one_waiting_in_a_backlog(member):
+    killed, never_queued, backlog, fresh = (stored(member).scan for _ in range(4))
+    now = timezone.now()
+    # Started ten minutes ago and never finished: its worker died.
+    Scan.objects.filter(pk=killed.pk).update(attempts=1, attempted_at=now - dt.timedelta(minutes=10))
+    # Uploaded two hours ago and never started: its job never reached the broker.
+    Scan.objects.filter(pk=never_queued.pk).update(created_at=now - dt.timedelta(hours=2))
+    # Uploaded ten minutes ago, not started yet: waiting its turn behind other readings.
+    Scan.objects.filter(pk=backlog.pk).update(created_at=now - dt.timedelta(minutes=10))
+
+    assert services.scans_requeue_lost() == 2  # jobs run in process here: read at once
+
+    states = dict(Scan.objects.values_list("pk", "state"))
+    assert states[killed.pk] == states[never_queued.pk] == Scan.State.DONE
+    assert states[backlog.pk] == states[fresh.pk] == Scan.State.PENDING
+
+
+def test_a_picture_that_kills_its_reader_is_given_up_after_three_attempts(member, announced):
+    scan = stored(member).scan
+    Scan.objects.filter(pk=scan.pk).update(attempts=3)  # three readings started, none finished
+
+    services.scan_read(scan.pk)
+
+    scan.refresh_from_db()
+    assert scan.state == Scan.State.FAILED and scan.error == "too many attempts"
+
+
+def test_each_reading_counts_an_attempt(member):
+    scan = stored(member).scan
+    services.scan_read(scan.pk)
+    scan.refresh_from_db()
+    assert scan.attempts == 1 and scan.attempted_at is not None
 
 
 @pytest.mark.django_db(transaction=True)

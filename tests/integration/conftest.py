@@ -134,8 +134,7 @@ def start_worker(
             "DATABASE_URL": database_url(),
             "REDIS_URL": redis_url,
             "CELERY_KEY_PREFIX": CELERY_KEY_PREFIX,
-            # Four slashes: django-environ drops the first one of a path (filemail:///abs reads abs).
-            "EMAIL_URL": f"filemail:///{mail_dir}",
+            "EMAIL_URL": f"filemail://{mail_dir}",  # mail_dir is absolute: filemail:///tmp/…
             "STORAGE_BACKEND": "local",
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "LOG_FORMAT": "text",

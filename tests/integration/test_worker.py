@@ -192,8 +192,9 @@ def test_a_worker_killed_while_reading_a_picture_reads_it_once_after_restart(sta
     scan.refresh_from_db()
     assert scan.state == Scan.State.PENDING, "the reading finished before the kill: the test proves nothing"
     # While no worker runs, beat's read_pending (here called directly; it queues in Redis) finds the
-    # scan pending for longer than LOST_AFTER and queues its reading again...
-    Scan.objects.filter(pk=scan.pk).update(created_at=timezone.now() - evidence.LOST_AFTER - dt.timedelta(minutes=1))
+    # reading started longer than LOST_AFTER ago and never finished, and queues it again...
+    assert Scan.objects.get(pk=scan.pk).attempts == 1  # the killed worker had started it
+    Scan.objects.filter(pk=scan.pk).update(attempted_at=timezone.now() - evidence.LOST_AFTER - dt.timedelta(minutes=1))
     assert evidence.scans_requeue_lost() == 1
     # ...and the killed worker's job, unacknowledged for longer than the visibility timeout, comes back too.
     time.sleep(2.5)

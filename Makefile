@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-fast bench setup migrate demo lint messages clean
+.PHONY: run worker beat test test-fast bench setup migrate demo lint messages clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,6 +26,14 @@ run: demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@$(BIN)/python manage.py demo_logins
 	$(BIN)/python manage.py serve --addr $(HOST)
+
+# With REDIS_URL set, jobs run on Celery: one or more workers and exactly one beat.
+worker: migrate
+	$(BIN)/celery -A membercenter worker --loglevel INFO
+
+beat: setup
+	@mkdir -p var
+	$(BIN)/celery -A membercenter beat --loglevel INFO --schedule var/celerybeat-schedule
 
 test: setup
 	@mkdir -p var && rm -f var/test-db-*

@@ -43,11 +43,18 @@ test-fast: setup
 	@mkdir -p var
 	TESTING=1 $(BIN)/python -m pytest -m "not browser" -x $(PYTEST_ARGS)
 
-# BENCH_ARGS go to the serial import bench, REWARDS_BENCH_ARGS to the code allocation bench
+# BENCH_ARGS go to the serial import bench, REWARDS_BENCH_ARGS to the code allocation bench,
+# EVIDENCE_BENCH_ARGS to the evidence-check accuracy bench (e.g. "--seed 6 --save var/bench-samples")
 # (e.g. REWARDS_BENCH_ARGS="--database-url postgres://postgres@127.0.0.1:5432/bench_rewards").
 bench: setup
 	$(BIN)/python bench/bench_import.py $(BENCH_ARGS)
 	$(BIN)/python bench/bench_rewards.py $(REWARDS_BENCH_ARGS)
+	$(BIN)/python bench/bench_evidence.py $(EVIDENCE_BENCH_ARGS)
+
+# The production stack on this machine under load (PostgreSQL mc_g_loadtest, Redis db 2, loopback only),
+# under 5 minutes; writes docs/performance.md. LOADTEST_ARGS go to bench/loadtest/run.py.
+loadtest: setup
+	$(BIN)/python bench/loadtest/run.py $(LOADTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

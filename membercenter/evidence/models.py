@@ -40,7 +40,7 @@ class Scan(models.Model):
     phash_3 = models.PositiveIntegerField(default=0, db_index=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING, db_index=True)
     error = models.CharField(max_length=200, blank=True)
-    # [[text, x0, y0, x1, y1, score], ...] in the stored picture's pixels.
+    # [[text, x0, y0, x1, y1, score, angle], ...] in the stored picture's pixels.
     boxes = models.JSONField(default=list, blank=True)
     # The invoice number as read, folded (look-alikes, separators) for the same-invoice signal.
     invoice_number_key = models.CharField(max_length=64, blank=True, db_index=True)

@@ -124,7 +124,7 @@ def scan_read(scan_id: int) -> Scan | None:
     except Exception as err:  # noqa: BLE001 — any failure to read is the same answer to the member
         log.warning("scan %s could not be read: %s", scan_id, err)
         return scan_fail(scan_id, "unreadable")
-    rows = [[b.text, *b.box, round(b.score, 3)] for b in boxes]
+    rows = [[b.text, *b.box, round(b.score, 3), round(b.angle, 1)] for b in boxes]
     key = invoice_number_key(boxes) if scan.kind == Scan.Kind.INVOICE else ""
     updated = Scan.objects.filter(pk=scan_id, state=Scan.State.PENDING).update(
         state=Scan.State.DONE,

@@ -23,6 +23,7 @@ def _reading():  # noqa: ANN202 — imported when first needed
 
     return reading
 
+
 MODEL_FOUND = "model_found"
 DATE_IN_WINDOW = "date_in_window"
 DATE_MATCHES = "date_matches"
@@ -110,7 +111,11 @@ class Verdict:
 
 
 def boxes_of(scan: Scan) -> list[TextBox]:
-    return [TextBox(text=row[0], box=(row[1], row[2], row[3], row[4]), score=row[5]) for row in scan.boxes]
+    # [text, x0, y0, x1, y1, score, angle]; rows read before the angle was kept have six items.
+    return [
+        TextBox(text=row[0], box=(row[1], row[2], row[3], row[4]), score=row[5], angle=row[6] if len(row) > 6 else 0.0)
+        for row in scan.boxes
+    ]
 
 
 def _unknown(scan: Scan | None, doc: str) -> list[Verdict] | None:

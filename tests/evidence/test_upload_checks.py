@@ -182,9 +182,7 @@ RECIPIENT = {
 }  # fmt: skip
 
 
-def test_redeem_shows_the_invoice_date_before_the_promotion_and_a_sticker_of_another_serial(
-    client, catalog, promotion
-):
+def test_redeem_shows_the_invoice_date_before_the_promotion_and_a_sticker_of_another_serial(client, catalog, promotion):
     # Registered as bought on 05-12-2024, but the invoice says 28-11-2024: before the promotion's start.
     product = registered(catalog, invoice(), purchase_date=dt.date(2024, 12, 5))
     client.force_login(catalog["member"])

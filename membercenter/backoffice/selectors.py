@@ -27,7 +27,7 @@ from membercenter.promotions.selectors import (
     EligibilityFacts,
     eligibility_facts,
     product_eligibility,
-    promotions_with_rules,
+    promotions_rules_load,
 )
 
 DUE_SOON_DAYS = 3
@@ -266,7 +266,8 @@ def claim_submitted_day(claim: Claim) -> dt.date:
 
 def claim_item_views(*, claim: Claim) -> list[ItemView]:
     items = claim_items(claim=claim)
-    promotion = promotions_with_rules().get(pk=claim.promotion_id)
+    promotion = Promotion.objects.get(pk=claim.promotion_id)
+    promotions_rules_load([promotion])  # its rule sets in one query
     facts = facts_without_claim(claim=claim, items=items)
     day = claim_submitted_day(claim)
     views = []

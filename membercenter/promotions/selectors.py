@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db import connections
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -64,8 +65,75 @@ class EligibilityFacts:
     member_claims: Counter[tuple[int, int]] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True)
+class PromotionRules:
+    """A promotion's rule sets, as the ids the rules compare with."""
+
+    models: frozenset[int]
+    categories: frozenset[int]
+    regions: frozenset[int]
+    stores: frozenset[int]
+
+
+# Promotion field → PromotionRules field.
+_RULE_FIELDS = {
+    "eligible_models": "models",
+    "eligible_categories": "categories",
+    "regions": "regions",
+    "eligible_stores": "stores",
+}
+_RULES_ATTR = "_rule_ids"
+
+
 def promotions_with_rules() -> QuerySet[Promotion]:
     return Promotion.objects.prefetch_related("regions", "eligible_categories", "eligible_models", "eligible_stores")
+
+
+def promotions_rules_load(promotions: list[Promotion]) -> None:
+    """Give each promotion its rule sets (as ids) from one query over the four link tables.
+
+    For lists judged against many products (My Products): no Region, Category, ProductModel
+    or Store objects are made, only the ids the rules compare.
+    """
+    if not promotions:
+        return
+    connection = connections[Promotion.objects.db]
+    quote = connection.ops.quote_name
+    ids = [p.pk for p in promotions]
+    marks = ", ".join(["%s"] * len(ids))
+    parts, params = [], []
+    for n, name in enumerate(_RULE_FIELDS):
+        field = Promotion._meta.get_field(name)
+        table = quote(field.remote_field.through._meta.db_table)  # type: ignore[union-attr]
+        own, other = quote(field.m2m_column_name()), quote(field.m2m_reverse_name())  # type: ignore[union-attr]
+        parts.append(f"SELECT {n}, {own}, {other} FROM {table} WHERE {own} IN ({marks})")  # noqa: S608 — names, not data
+        params += ids
+    found: dict[int, dict[str, set[int]]] = {p.pk: {k: set() for k in _RULE_FIELDS.values()} for p in promotions}
+    kinds = list(_RULE_FIELDS.values())
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, promotion_id, target_id in cursor.fetchall():
+            found[promotion_id][kinds[kind]].add(target_id)
+    for promotion in promotions:
+        sets = found[promotion.pk]
+        setattr(promotion, _RULES_ATTR, PromotionRules(**{k: frozenset(v) for k, v in sets.items()}))
+
+
+def promotion_rules(promotion: Promotion) -> PromotionRules:
+    """The promotion's rule sets: loaded by promotions_rules_load, or read from its relations.
+
+    Read from prefetched relations, they are kept on the promotion for the next product;
+    without a prefetch they are read afresh each time (a promotion changed meanwhile is seen).
+    """
+    rules = getattr(promotion, _RULES_ATTR, None)
+    if rules is not None:
+        return rules
+    prefetched = getattr(promotion, "_prefetched_objects_cache", {})
+    sets = {key: frozenset(obj.pk for obj in getattr(promotion, name).all()) for name, key in _RULE_FIELDS.items()}
+    rules = PromotionRules(**sets)
+    if all(name in prefetched for name in _RULE_FIELDS):
+        setattr(promotion, _RULES_ATTR, rules)
+    return rules
 
 
 def eligibility_facts(*, member_ids: Iterable[int], promotion_ids: Iterable[int]) -> EligibilityFacts:
@@ -73,21 +141,29 @@ def eligibility_facts(*, member_ids: Iterable[int], promotion_ids: Iterable[int]
 
     member_ids, promotion_ids = list(set(member_ids)), list(set(promotion_ids))
     facts = EligibilityFacts()
+    if not promotion_ids:
+        return facts
     facts.active_items = set(
         ClaimItem.objects.filter(
             active=True, promotion_id__in=promotion_ids, product__member_id__in=member_ids
         ).values_list("product_id", "promotion_id")
     )
     active = Claim.objects.filter(promotion_id__in=promotion_ids, status__in=Claim.ACTIVE)
+    if len(member_ids) == 1:
+        # One member (every member page): the promotion's count and the member's in one pass, from
+        # the index on (promotion, status, member) alone (claims/migrations/0004_claim_counts_index.py).
+        (member_id,) = member_ids
+        mine = Count("member_id", filter=Q(member_id=member_id))
+        for row in active.order_by().values("promotion_id").annotate(n=Count("*"), mine=mine):
+            facts.promotion_claims[row["promotion_id"]] = row["n"]
+            if row["mine"]:
+                facts.member_claims[(member_id, row["promotion_id"])] = row["mine"]
+        return facts
     for row in active.values("promotion_id").annotate(n=Count("pk")):
         facts.promotion_claims[row["promotion_id"]] = row["n"]
     for row in active.filter(member_id__in=member_ids).values("member_id", "promotion_id").annotate(n=Count("pk")):
         facts.member_claims[(row["member_id"], row["promotion_id"])] = row["n"]
     return facts
-
-
-def _ids(manager: object) -> set[int]:
-    return {obj.pk for obj in manager.all()}  # type: ignore[attr-defined]
 
 
 def _day(value: dt.date) -> str:
@@ -97,106 +173,135 @@ def _day(value: dt.date) -> str:
 def product_eligibility(
     *, product: RegisteredProduct, promotion: Promotion, facts: EligibilityFacts, today: dt.date | None = None
 ) -> Eligibility:
-    """Judge every rule of SPEC §3, each with the words a member understands."""
+    """Judge every rule of SPEC §3, each with the words a member understands.
+
+    A rule's message is written only when the rule fails: My Products judges every product
+    against every open promotion, and most rules pass.
+    """
     today = today or region_today(product.region)
     model = product.serial.product_model
+    rules = promotion_rules(promotion)
     verdicts: list[RuleVerdict] = []
 
-    def rule(name: str, ok: bool, message: str) -> None:
-        verdicts.append(RuleVerdict(name, ok, "" if ok else message))
+    def rule(name: str, ok: bool, message: Callable[[], str]) -> None:
+        verdicts.append(RuleVerdict(name, ok, "" if ok else message()))
 
-    model_ids, category_ids = _ids(promotion.eligible_models), _ids(promotion.eligible_categories)
     rule(
         "model",
-        (not model_ids and not category_ids) or model.pk in model_ids or model.category_id in category_ids,
-        _("%(model)s is not one of the products of this promotion.") % {"model": model.name},
+        (not rules.models and not rules.categories)
+        or model.pk in rules.models
+        or model.category_id in rules.categories,
+        lambda: _("%(model)s is not one of the products of this promotion.") % {"model": model.name},
     )
     bought = product.purchase_date
     if bought < promotion.purchase_start:
         rule(
             "purchase_window",
             False,
-            _("Your invoice date %(date)s is before the promotion's start on %(start)s.")
-            % {"date": _day(bought), "start": _day(promotion.purchase_start)},
+            lambda: (
+                _("Your invoice date %(date)s is before the promotion's start on %(start)s.")
+                % {"date": _day(bought), "start": _day(promotion.purchase_start)}
+            ),
         )
     elif bought > promotion.purchase_end:
         rule(
             "purchase_window",
             False,
-            _("Your invoice date %(date)s is after the promotion's purchase period ended on %(end)s.")
-            % {"date": _day(bought), "end": _day(promotion.purchase_end)},
+            lambda: (
+                _("Your invoice date %(date)s is after the promotion's purchase period ended on %(end)s.")
+                % {"date": _day(bought), "end": _day(promotion.purchase_end)}
+            ),
         )
     else:
-        rule("purchase_window", True, "")
+        rule("purchase_window", True, str)
     if promotion.status != Promotion.Status.PUBLISHED or today > promotion.redeem_end:
-        closed = _("Redemption for this promotion closed on %(date)s.") % {"date": _day(promotion.redeem_end)}
-        rule("open", False, closed)
+        rule(
+            "open",
+            False,
+            lambda: _("Redemption for this promotion closed on %(date)s.") % {"date": _day(promotion.redeem_end)},
+        )
     elif today < promotion.redeem_start:
-        rule("open", False, _("Redemption opens on %(date)s.") % {"date": _day(promotion.redeem_start)})
+        rule("open", False, lambda: _("Redemption opens on %(date)s.") % {"date": _day(promotion.redeem_start)})
     else:
-        rule("open", True, "")
+        rule("open", True, str)
     rule(
         "region",
-        product.region_id in _ids(promotion.regions),
-        _("This promotion is not offered for products bought in %(region)s.") % {"region": product.region.name},
+        product.region_id in rules.regions,
+        lambda: _("This promotion is not offered for products bought in %(region)s.") % {"region": product.region.name},
     )
-    store_ids = _ids(promotion.eligible_stores)
     rule(
         "store",
-        not store_ids or product.store_id in store_ids,
-        _("%(store)s does not take part in this promotion.") % {"store": product.store.name},
+        not rules.stores or product.store_id in rules.stores,
+        lambda: _("%(store)s does not take part in this promotion.") % {"store": product.store.name},
     )
     rule(
         "not_redeemed",
         (product.pk, promotion.pk) not in facts.active_items,
-        str(ALREADY_CLAIMED),
+        lambda: str(ALREADY_CLAIMED),
     )
     rule(
         "stock",
         promotion.max_redemptions is None or facts.promotion_claims[promotion.pk] < promotion.max_redemptions,
-        _("All rewards of this promotion have been claimed."),
+        lambda: _("All rewards of this promotion have been claimed."),
     )
     limit = promotion.per_member_limit
     rule(
         "member_limit",
         limit is None or facts.member_claims[(product.member_id, promotion.pk)] < limit,
-        _("You have reached the limit of %(n)s redemptions per member for this promotion.") % {"n": limit},
+        lambda: _("You have reached the limit of %(n)s redemptions per member for this promotion.") % {"n": limit},
     )
     return Eligibility(product=product, promotion=promotion, verdicts=verdicts)
 
 
 def promotion_eligibility_for_member(*, member: User, promotion: Promotion) -> list[Eligibility]:
-    """Each of the member's products judged for one promotion (the redeem table)."""
-    products = list(member_products(member=member))
+    """Each of the member's products judged for one promotion (the redeem table).
+
+    With each product's invoice reading: the redeem and confirm pages show its checks.
+    """
+    products = list(member_products(member=member).select_related("invoice_scan"))
     facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[promotion.pk])
     return [product_eligibility(product=p, promotion=promotion, facts=facts) for p in products]
 
 
-def visible_promotions(*, region: Region | None) -> QuerySet[Promotion]:
-    """All Promotions: published ones of the member's region that are open or coming, by deadline."""
+def visible_promotions(*, region: Region | int | None) -> QuerySet[Promotion]:
+    """All Promotions: published ones of the member's region that are open or coming, by deadline.
+
+    With what their cards show (the eligible categories, or models); `region` may be its id.
+    """
     today = timezone.localdate() - dt.timedelta(days=1)  # a day of slack for time zones
-    qs = promotions_with_rules().filter(status=Promotion.Status.PUBLISHED, redeem_end__gte=today)
+    qs = Promotion.objects.prefetch_related("eligible_categories", "eligible_models").filter(
+        status=Promotion.Status.PUBLISHED, redeem_end__gte=today
+    )
     if region is not None:
         qs = qs.filter(regions=region)
     return qs.order_by("redeem_end", "pk")
 
 
 def products_promotions(*, member: User, products: list[RegisteredProduct]) -> dict[int, list[Eligibility]]:
-    """For My Products: each product's verdicts for the open promotions of its region."""
+    """For My Products: each product's verdicts for the open promotions of its region.
+
+    Four queries however many products and promotions: the promotions, their rule sets,
+    and the facts.
+    """
     region_ids = {p.region_id for p in products}
+    if not region_ids:
+        return {}
     promotions = list(
-        promotions_with_rules()
-        .filter(status=Promotion.Status.PUBLISHED, regions__in=region_ids)
+        Promotion.objects.filter(status=Promotion.Status.PUBLISHED, regions__in=region_ids)
         # A day of slack for time zones; each product's own "open" rule decides exactly.
         .filter(redeem_end__gte=timezone.localdate() - dt.timedelta(days=1))
         .distinct()
     )
+    promotions_rules_load(promotions)
     facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[p.pk for p in promotions])
+    todays: dict[int, dt.date] = {}
     result: dict[int, list[Eligibility]] = {}
     for product in products:
+        if product.region_id not in todays:
+            todays[product.region_id] = region_today(product.region)
         result[product.pk] = [
-            product_eligibility(product=product, promotion=promo, facts=facts)
+            product_eligibility(product=product, promotion=promo, facts=facts, today=todays[product.region_id])
             for promo in promotions
-            if product.region_id in _ids(promo.regions)
+            if product.region_id in promotion_rules(promo).regions
         ]
     return result

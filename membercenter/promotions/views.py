@@ -30,8 +30,14 @@ from membercenter.rewards.selectors import products_rewards
 _DRAFT = "redeem_draft"
 
 
-def _promotion(slug: str) -> Promotion:
-    return get_object_or_404(selectors.promotions_with_rules().filter(status=Promotion.Status.PUBLISHED), slug=slug)
+def _promotion(slug: str, *, card: bool = False) -> Promotion:
+    """The published promotion with its rule sets (one query); with `card`, what its card shows too."""
+    promotions = Promotion.objects.filter(status=Promotion.Status.PUBLISHED)
+    if card:
+        promotions = promotions.prefetch_related("eligible_categories", "eligible_models")
+    promotion = get_object_or_404(promotions, slug=slug)
+    selectors.promotions_rules_load([promotion])
+    return promotion
 
 
 def _draft(request: HttpRequest, promotion: Promotion) -> dict:
@@ -41,7 +47,7 @@ def _draft(request: HttpRequest, promotion: Promotion) -> dict:
 
 @login_required
 def promotion_list(request: HttpRequest) -> HttpResponse:
-    promotions = selectors.visible_promotions(region=request.user.region)
+    promotions = selectors.visible_promotions(region=request.user.region_id)
     context = {"promotions": promotions, "tab": "all", "today": timezone.localdate()}
     return render(request, "promotions/list.html", context)
 
@@ -102,7 +108,7 @@ def _slots(request: HttpRequest, product_ids: list[int], kept: dict) -> dict[int
 @login_required
 def redeem(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 6: the member's products with their eligibility, sticker photos and checks, recipient."""
-    promotion = _promotion(slug)
+    promotion = _promotion(slug, card=True)
     rows = selectors.promotion_eligibility_for_member(member=request.user, promotion=promotion)
     draft = _draft(request, promotion)
     initial = draft.get("recipient") or recipient_initial(
@@ -184,10 +190,12 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     if not draft:
         messages.info(request, _("Choose the products to redeem first."))
         return redirect("promotions:redeem", slug=slug)
-    rows = selectors.promotion_eligibility_for_member(member=request.user, promotion=promotion)
-    chosen = [r for r in rows if r.product.pk in set(draft["products"])]
     form = ConfirmForm(request.POST if request.method == "POST" else None, initial={"submit_token": draft["token"]})
     if request.method == "POST" and "new_captcha" not in request.POST and form.is_valid():
+        # The service judges every rule again under the promotion's lock: only the products are needed here.
+        owned = set(
+            RegisteredProduct.objects.filter(member=request.user, pk__in=draft["products"]).values_list("pk", flat=True)
+        )
         photos, invoices = draft["uploads"], draft.get("invoices", {})
         evidence = [
             ItemEvidence(
@@ -195,7 +203,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
                 serial_photo=upload_of(owner=request.user, upload_id=photos.get(str(pk))),
                 invoice=upload_of(owner=request.user, upload_id=invoices.get(str(pk))),
             )
-            for pk in (r.product.pk for r in chosen)
+            for pk in draft["products"]
+            if pk in owned
         ]
         try:
             claim = claim_submit(
@@ -210,6 +219,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             request.session.pop(_DRAFT, None)
             return redirect("claims:submitted", pk=claim.pk)
+    rows = selectors.promotion_eligibility_for_member(member=request.user, promotion=promotion)
+    chosen = [r for r in rows if r.product.pk in set(draft["products"])]
     context = {
         "promotion": promotion,
         "rows": [_confirm_row(request, promotion, r.product, draft) for r in chosen],

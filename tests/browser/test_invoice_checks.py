@@ -46,9 +46,7 @@ def invoice_file(tmp_path, name: str, *, model: str | None):
     return path
 
 
-def test_a_missing_model_name_is_shown_before_sending_and_the_right_invoice_clears_it(
-    live_server, new_page, tmp_path
-):
+def test_a_missing_model_name_is_shown_before_sending_and_the_right_invoice_clears_it(live_server, new_page, tmp_path):
     region = RegionFactory()
     province = ProvinceFactory(region=region, code="JB", name="Jawa Barat")
     model = ProductModelFactory(category=CategoryFactory(), name=MODEL, code="NB-A242")

@@ -17,7 +17,7 @@ from membercenter.backoffice import selectors
 from membercenter.backoffice.access import claim_for_reviewer, claims_for_reviewer, staff_required
 from membercenter.backoffice.forms import ALL, BulkApproveForm, QueueFilterForm, ReasonForm
 from membercenter.backoffice.roles import PERM_REVIEW
-from membercenter.backoffice.views.common import paginate, private_file, query_without_page
+from membercenter.backoffice.views.common import paginate, private_file, query_without_page, status_tabs
 from membercenter.claims import services as claim_services
 from membercenter.claims.checks import UNDER_REVIEW, claim_checks_refresh
 from membercenter.claims.models import Claim, ReasonTemplate
@@ -30,17 +30,6 @@ def _claim_url(claim: Claim, query: str) -> str:
 
 def _queue_url(query: str) -> str:
     return reverse("backoffice:queue") + (f"?{query}" if query else "")
-
-
-def _status_tabs(request: HttpRequest, counts: dict[str, int], current: str) -> list[dict]:
-    tabs = []
-    for value, label in [(ALL, _("All statuses")), *Claim.Status.choices]:
-        query = request.GET.copy()
-        query.pop("page", None)
-        query["status"] = value
-        count = sum(counts.values()) if value == ALL else counts[value]
-        tabs.append({"label": label, "count": count, "query": query.urlencode(), "current": value == (current or ALL)})
-    return tabs
 
 
 @staff_required(PERM_REVIEW)
@@ -57,7 +46,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "bulk_count": min(page.paginator.count, selectors.BULK_APPROVE_MAX) if bulk else 0,
-        "tabs": _status_tabs(request, counts, filters.status),
+        "tabs": status_tabs(request, counts, filters.status, Claim.Status.choices, all_value=ALL),
         "query": query_without_page(request.GET),
         "today": timezone.localdate(),
         "now": timezone.now(),

@@ -6,6 +6,7 @@ from django.core.files import File
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.utils.translation import gettext as _
 
 PAGE_SIZE = 50
 
@@ -37,3 +38,19 @@ def private_file(file: File) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def status_tabs(
+    request: HttpRequest, counts: dict[str, int], current: str, choices: list[tuple[str, str]], *, all_value: str
+) -> list[dict]:
+    """The "All statuses" tab and one per status, each with its count and this page's query for it."""
+    tabs = []
+    for value, label in [(all_value, _("All statuses")), *choices]:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["status"] = value
+        count = sum(counts.values()) if value == all_value else counts[value]
+        tabs.append(
+            {"label": label, "count": count, "query": query.urlencode(), "current": value == (current or all_value)}
+        )
+    return tabs

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from membercenter.backoffice.access import staff_required
 from membercenter.backoffice.roles import PERM_PROMOTIONS
-from membercenter.backoffice.views.common import paginate, query_without_page
+from membercenter.backoffice.views.common import paginate, query_without_page, status_tabs
 from membercenter.lib.forms import form_add_service_error
 from membercenter.rewards import shipments
 from membercenter.rewards.models import Reward, RewardGrant
@@ -73,27 +73,17 @@ class ShipmentStatusForm(forms.Form):
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-def _tabs(request: HttpRequest, counts: dict[str, int], current: str) -> list[dict]:
-    tabs = []
-    for value, label in [(ALL, _("All statuses"))] + [(s, RewardGrant.Status(s).label) for s in counts]:
-        query = request.GET.copy()
-        query.pop("page", None)
-        query["status"] = value
-        count = sum(counts.values()) if value == ALL else counts[value]
-        tabs.append({"label": label, "count": count, "query": query.urlencode(), "current": value == (current or ALL)})
-    return tabs
-
-
 @staff_required(PERM_PROMOTIONS)
 def shipment_list(request: HttpRequest) -> HttpResponse:
     form = ShipmentFilterForm(request.GET)
     promotion_id, status = form.chosen()
     page = paginate(request, shipments.shipments_for_staff(promotion_id=promotion_id, status=status))
     query = query_without_page(request.GET)
+    counts = shipments.shipment_counts(promotion_id=promotion_id)
     context = {
         "form": form,
         "page": page,
-        "tabs": _tabs(request, shipments.shipment_counts(promotion_id=promotion_id), status),
+        "tabs": status_tabs(request, counts, status, [(s, RewardGrant.Status(s).label) for s in counts], all_value=ALL),
         "query": query,
         "import_form": TrackingImportForm(),
         "status_form": ShipmentStatusForm(initial={"query": query}),

@@ -11,6 +11,7 @@ admin.site.site_header = admin.site.site_title = "Member Center — staff"
 
 urlpatterns = [
     path("", lib_views.home, name="home"),
+    path("brand-<str:version>.css", lib_views.brand_css, name="brand_css"),
     path("accounts/", include("membercenter.accounts.urls")),
     path("products/", include("membercenter.products.urls")),
     path("catalog/", include("membercenter.catalog.urls")),

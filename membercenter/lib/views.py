@@ -1,13 +1,38 @@
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:overview")
     return render(request, "home.html")
+
+
+def brand_css_text() -> str:
+    """The brand's colours as CSS variables (settings, checked to be plain hex colours at start-up)."""
+    return f":root{{--brand:{settings.BRAND_PRIMARY_COLOR};--accent:{settings.BRAND_ACCENT_COLOR}}}\n"
+
+
+def brand_css_version() -> str:
+    """Part of the stylesheet's address, so a colour change reaches browsers despite the long cache."""
+    return hashlib.sha256(brand_css_text().encode()).hexdigest()[:12]
+
+
+@require_GET
+def brand_css(request: HttpRequest, version: str) -> HttpResponse:
+    """A stylesheet rather than an inline <style>, so the Content-Security-Policy allows no inline style."""
+    response = HttpResponse(brand_css_text(), content_type="text/css; charset=utf-8")
+    if version == brand_css_version():
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:  # an old address (colours changed since): the current colours, not cached
+        response["Cache-Control"] = "no-cache"
+    return response
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -4,6 +4,7 @@ from django.urls import path
 
 from membercenter.backoffice import urls_rewards, urls_shipments
 from membercenter.backoffice.views import claims, home, logs, promotions, reasons
+from membercenter.lib.ratelimit import limited
 
 app_name = "backoffice"
 
@@ -20,8 +21,8 @@ urlpatterns = [
     path("claims/<int:pk>/documents/<int:doc_pk>/", claims.claim_document, name="claim_document"),
     path("claims/<int:pk>/items/<int:item_pk>/invoice/", claims.claim_item_invoice, name="claim_item_invoice"),
     path("promotions/", promotions.promotion_list, name="promotions"),
-    path("promotions/new/", promotions.promotion_create, name="promotion_create"),
-    path("promotions/<int:pk>/", promotions.promotion_edit, name="promotion_edit"),
+    path("promotions/new/", limited("upload")(promotions.promotion_create), name="promotion_create"),
+    path("promotions/<int:pk>/", limited("upload")(promotions.promotion_edit), name="promotion_edit"),
     path("promotions/<int:pk>/banner/", promotions.promotion_banner, name="promotion_banner"),
     path("promotions/<int:pk>/publish/", promotions.promotion_publish, name="promotion_publish"),
     path("promotions/<int:pk>/close/", promotions.promotion_close, name="promotion_close"),

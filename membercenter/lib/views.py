@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -35,8 +36,24 @@ def brand_css(request: HttpRequest, version: str) -> HttpResponse:
     return response
 
 
-def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "429.html", status=429)
+def rate_limited(
+    request: HttpRequest, exception: Exception | None = None, *, retry_after: int | None = None
+) -> HttpResponse:
+    """The "too many attempts" page in the member's language, with how long to wait when it is known.
+
+    An htmx request (a picture's check) gets only the message, added at the top of the part
+    of the page it was to replace, so the member sees it there instead of nothing.
+    """
+    context = {"minutes": math.ceil(retry_after / 60) if retry_after else None}
+    if getattr(request, "htmx", False):
+        response = render(request, "429_message.html", context, status=429)
+        response["HX-Reselect"] = "#too-many-attempts"
+        response["HX-Reswap"] = "afterbegin"
+    else:
+        response = render(request, "429.html", context, status=429)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -4,6 +4,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from membercenter.accounts.models import NewsletterList, User
@@ -11,8 +14,6 @@ from membercenter.catalog.models import Region
 from membercenter.lib.captcha import CaptchaFormMixin
 from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import email_enqueue
-
-EMAIL_TAKEN = _("An account with this email already exists. Log in or reset your password.")
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -58,10 +59,9 @@ class SignUpForm(CaptchaFormMixin):
     ]  # fmt: skip
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="exists")
-        return email
+        # Whether the address already has an account is not checked here: the answer would tell
+        # anyone. member_sign_up handles that case by mail, to the owner of the address.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -100,7 +100,17 @@ class NewsletterForm(forms.Form):
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset form, but the email goes through the outbox in the member's language."""
+    """Django's reset form, but the email goes through the outbox in the member's language.
+
+    An address without an account gets the same work as one with: the reset email is
+    written, then rolled back. The answer's timing then does not tell whether it has one.
+    """
+
+    def save(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        self._mails_queued = 0
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if not self._mails_queued:
+            self._decoy_mail()
 
     def send_mail(  # type: ignore[override]
         self,
@@ -120,3 +130,22 @@ class OutboxPasswordResetForm(PasswordResetForm):
             language=user.language,
             context={"user": user, "link": link},
         )
+        self._mails_queued += 1
+
+    def _decoy_mail(self) -> None:
+        # What an address with an account costs: a token (hashing the user's password hash, as
+        # the real token does), the email rendered and written; rolled back, so nothing is kept
+        # or sent (callbacks of a rolled-back block never run).
+        nobody = User(email=self.cleaned_data["email"], first_name="", language=get_language() or "en")
+        nobody.set_unusable_password()
+        token = default_token_generator.make_token(nobody)
+        link = absolute_url("accounts:password_reset_confirm", "MA", token)
+        with transaction.atomic():
+            email_enqueue(
+                template="password_reset",
+                to=nobody.email,
+                user=None,
+                language=nobody.language,
+                context={"user": nobody, "link": link},
+            )
+            transaction.set_rollback(True)

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from membercenter.accounts.models import MemberSession, NewsletterList, NewsletterSubscription, User
@@ -23,23 +24,55 @@ def member_sign_up(
     language: str,
     newsletters: list[NewsletterList],
     accept_reward_terms: bool,
-) -> User:
+) -> User | None:
+    """Create the account and send its verification link; None when the address already has one.
+
+    The visitor is never told which it was (that would tell anyone whether an address has an
+    account): both cases hash the password once and queue one email, the new member's
+    verification link or, to the owner of the address, a notice with the ways back in.
+    """
     now = timezone.now()
+    email = email.strip().lower()
     with transaction.atomic():
-        user = User.objects.create_user(
-            email=email,
-            password=password,
-            first_name=first_name,
-            last_name=last_name,
-            region=region,
-            phone=phone,
-            language=language,
-            privacy_accepted_at=now,
-            reward_terms_accepted_at=now if accept_reward_terms else None,
-        )
-        newsletters_set(user=user, newsletters=newsletters)
-        verification_email_send(user=user)
-    return user
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        email=email,
+                        password=password,
+                        first_name=first_name,
+                        last_name=last_name,
+                        region=region,
+                        phone=phone,
+                        language=language,
+                        privacy_accepted_at=now,
+                        reward_terms_accepted_at=now if accept_reward_terms else None,
+                    )
+                    newsletters_set(user=user, newsletters=newsletters)
+                    verification_email_send(user=user)
+                return user
+            except IntegrityError:
+                # Two sign-ups for one address at the same moment: the unique constraint refused this one.
+                owner = User.objects.get(email__iexact=email)
+        make_password(password)  # the hashing work creating the account would have done; the hash is dropped
+        signup_existing_notice_send(user=owner)
+    return None
+
+
+def signup_existing_notice_send(*, user: User) -> None:
+    """Tell the owner of an address that someone tried to sign up with it, and how to get in."""
+    email_enqueue(
+        template="signup_existing",
+        to=user.email,
+        user=user,
+        language=user.language,
+        context={
+            "user": user,
+            "login_link": absolute_url("accounts:login"),
+            "reset_link": absolute_url("accounts:password_reset"),
+        },
+    )
 
 
 def verification_email_send(*, user: User) -> None:
@@ -129,6 +162,17 @@ def session_rekey(*, user: User, old_key: str | None, new_key: str | None) -> No
 def session_forget(*, session_key: str) -> None:
     """Drop the Login Management row of a session that is logging out."""
     MemberSession.objects.filter(session_key=session_key).delete()
+
+
+def member_deactivate(*, user: User) -> int:
+    """Close the account: it can no longer log in, and every session it has ends now.
+
+    The number of live sessions ended. A session this misses (none should) still stops
+    working on its next request: Django refuses the session of an inactive user.
+    """
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    return sessions_end_all(user=user)
 
 
 def language_set(*, user: User, language: str) -> None:

@@ -6,7 +6,6 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -21,6 +20,7 @@ from membercenter.accounts.middleware import client_ip
 from membercenter.accounts.tokens import verification_user
 from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.views import rate_limited
+from membercenter.twofactor.gate import redirect_to_twofactor, twofactor_owed, twofactor_pending
 
 VERIFY_RESEND_RATE = "5/h"
 RESET_MAIL_RATE = "5/h"  # reset mails per address
@@ -44,28 +44,23 @@ def signup(request: HttpRequest) -> HttpResponse:
     form, refresh = _captcha_form(forms.SignUpForm, request, initial={"region": selectors.default_region()})
     if request.method == "POST" and not refresh and form.is_valid():
         data = form.cleaned_data
-        try:
-            user = services.member_sign_up(
-                email=data["email"],
-                password=data["password1"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                region=data["region"],
-                phone=data["phone"],
-                language=request.LANGUAGE_CODE,
-                newsletters=list(data["newsletters"]),
-                accept_reward_terms=data["accept_reward_terms"],
-            )
-        except IntegrityError:
-            # Two sign-ups for one address at the same moment: the unique constraint refuses the second.
-            form.add_error("email", forms.EMAIL_TAKEN)
-        else:
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-            return redirect("accounts:verify_sent")
+        # The same answer whether the address is new or already has an account (the owner is
+        # told by mail): the visitor is not logged in, they confirm the address first.
+        services.member_sign_up(
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            region=data["region"],
+            phone=data["phone"],
+            language=request.LANGUAGE_CODE,
+            newsletters=list(data["newsletters"]),
+            accept_reward_terms=data["accept_reward_terms"],
+        )
+        return redirect("accounts:verify_sent")
     return render(request, "accounts/signup.html", {"form": form.with_new_captcha()})
 
 
-@login_required
 def verify_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify_sent.html")
 
@@ -130,18 +125,27 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("The email or password is not correct."))
         else:
             old_key = request.session.session_key
-            login(request, user)
+            login(request, user)  # a new session key: one planted before the log-in is worth nothing
             services.session_rekey(user=user, old_key=old_key, new_key=request.session.session_key)
+            if twofactor_pending(request):
+                return redirect_to_twofactor(request, _safe_next(request, next_url))
             return redirect(_safe_next(request, next_url) or settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, next_url)})
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.session.session_key:
-        services.session_forget(session_key=request.session.session_key)
+    # Logging out ends every session of the member, not only this browser's: a member who logs
+    # out of a shared computer elsewhere, or fears a stolen session, is then safe everywhere.
+    if request.user.is_authenticated:
+        if request.session.session_key:
+            services.session_forget(session_key=request.session.session_key)
+        # Not from a session that still owes its two-factor code: knowing the password alone
+        # must not be enough to log the real staff member out everywhere.
+        if not twofactor_owed(request):
+            services.sessions_end_all(user=request.user, except_key=request.session.session_key)
     logout(request)
-    messages.info(request, _("You are logged out."))
+    messages.info(request, _("You are logged out on every device."))
     return redirect("home")
 
 

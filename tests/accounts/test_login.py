@@ -189,7 +189,7 @@ def test_log_out_ends_the_session_and_says_so(member):
 
     response = browser.post(reverse("accounts:logout"), follow=True)
 
-    assert "You are logged out." in page_text(response)
+    assert "You are logged out on every device." in page_text(response)
     assert is_logged_out(browser)
     assert not MemberSession.objects.filter(user=member).exists()
 

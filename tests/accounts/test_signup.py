@@ -13,11 +13,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from membercenter.accounts import forms as account_forms
+from membercenter.accounts import services as account_services
 from membercenter.accounts.models import Captcha, User
-from tests.accounts.helpers import SIGNUP_PASSWORD, page_text, sent_to, signup_data, signup_post, with_captcha
+from tests.accounts.helpers import (
+    SIGNUP_PASSWORD,
+    login_post,
+    page_text,
+    sent_to,
+    signup_data,
+    signup_post,
+    with_captcha,
+)
 from tests.conftest import captcha_answer, captcha_id
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +73,25 @@ def test_reward_terms_left_unticked_are_not_recorded_as_accepted(client, region)
     assert not user.newsletters.exists()
 
 
-def test_signup_logs_the_member_in_and_asks_to_check_the_mailbox(client, region):
+def test_signup_asks_to_check_the_mailbox_and_does_not_log_in(client, region):
     response = signup_post(client, signup_data(region), follow=True)
 
     assert response.redirect_chain == [(reverse("accounts:verify_sent"), 302)]
-    assert "We sent a link to <strong>new.member@example.com</strong>" in page_text(response)
-    assert response.wsgi_request.user.email == "new.member@example.com"
+    assert "We sent an email to the address you entered." in page_text(response)
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_the_new_member_logs_in_after_opening_the_link(client, region, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup_post(client, signup_data(region))
+    [message] = sent_to("new.member@example.com")
+    [link] = re.findall(r"https?://\S+", message.body)
+
+    client.get(re.sub(r"^https?://[^/]+", "", link))
+    response = login_post(client, "new.member@example.com", SIGNUP_PASSWORD, follow=True)
+
+    assert response.redirect_chain == [(reverse("accounts:overview"), 302)]
+    assert User.objects.get().is_verified
 
 
 def test_signup_sends_the_verification_mail(client, region, django_capture_on_commit_callbacks):
@@ -220,27 +241,50 @@ def test_a_filled_honeypot_is_refused(client, region):
     assert not User.objects.exists()
 
 
-def test_an_email_that_is_taken_in_any_letter_case_is_refused(client, region):
-    UserFactory(email="member@example.com")
+def test_an_address_that_has_an_account_gets_the_same_answer_and_its_owner_a_notice(
+    client, region, django_capture_on_commit_callbacks
+):
+    owner = UserFactory(email="member@example.com", first_name="Ani")
 
-    response = signup_post(client, signup_data(region, email="Member@Example.com"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup_post(client, signup_data(region, email="Member@Example.com"), follow=True)
 
-    assert response.status_code == 200
-    assert "An account with this email already exists. Log in or reset your password." in page_text(response)
+    assert response.redirect_chain == [(reverse("accounts:verify_sent"), 302)]
+    assert "We sent an email to the address you entered." in page_text(response)
+    assert not response.wsgi_request.user.is_authenticated
     assert User.objects.count() == 1
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD) and owner.first_name == "Ani"  # the account is untouched
+    [message] = sent_to("member@example.com")
+    assert message.subject == "You already have an account at Member Center"
+    assert "Hello Ani," in message.body
+    assert "/accounts/login/" in message.body and "/accounts/password-reset/" in message.body
+    assert "/accounts/verify/" not in message.body
 
 
-def test_a_duplicate_that_slips_past_the_form_check_gets_the_same_message(client, region, monkeypatch):
-    # Two sign-ups for one address at the same moment both pass the form's check;
-    # the database's unique constraint refuses the second.
-    UserFactory(email="member@example.com")
-    monkeypatch.setattr(account_forms.SignUpForm, "clean_email", lambda form: form.cleaned_data["email"].lower())
+def test_a_duplicate_that_slips_past_the_first_check_gets_the_same_answer(
+    client, region, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Two sign-ups for one address at the same moment both find no account; the database's
+    # unique constraint refuses the second, which then goes the way of a known address.
+    UserFactory(email="member@example.com", first_name="Ani")
+    real_filter = account_services.User.objects.filter
+    calls = []
 
-    response = signup_post(client, signup_data(region, email="member@example.com"))
+    def first_look_finds_nobody(*args, **kwargs):
+        calls.append(kwargs)
+        return User.objects.none() if len(calls) == 1 else real_filter(*args, **kwargs)
 
-    assert response.status_code == 200
-    assert "An account with this email already exists. Log in or reset your password." in page_text(response)
+    monkeypatch.setattr(account_services.User.objects, "filter", first_look_finds_nobody)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup_post(client, signup_data(region, email="member@example.com"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:verify_sent")
     assert User.objects.count() == 1
+    [message] = sent_to("member@example.com")
+    assert message.subject == "You already have an account at Member Center"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,16 @@ from django.urls import reverse
 
 from membercenter.accounts.models import User
 from membercenter.accounts.views import VERIFY_RESEND_RATE
-from tests.accounts.helpers import mail_links, page_text, sent_to, signup_data, signup_post, site_path
+from tests.accounts.helpers import (
+    SIGNUP_PASSWORD,
+    login_post,
+    mail_links,
+    page_text,
+    sent_to,
+    signup_data,
+    signup_post,
+    site_path,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +34,10 @@ RESEND = reverse("accounts:verify_resend")
 
 @pytest.fixture
 def verify_path(client, region, django_capture_on_commit_callbacks) -> str:
-    """Sign up through the form; the path of the link in the verification mail."""
+    """Sign up through the form, then log in (allowed before verifying); the path of the link in the mail."""
     with django_capture_on_commit_callbacks(execute=True):
         assert signup_post(client, signup_data(region, email=EMAIL)).status_code == 302
+    assert login_post(client, EMAIL, SIGNUP_PASSWORD).status_code == 302
     [message] = sent_to(EMAIL)
     [link] = mail_links(message)
     return site_path(link)

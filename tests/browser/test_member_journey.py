@@ -83,9 +83,16 @@ def test_member_signs_up_verifies_and_registers_a_product(live_server, page: Pag
     # .first: account pages currently show each message twice (base.html and account_base.html
     # both include includes/messages.html), an app bug reported separately.
     expect(page.get_by_text("Thank you, your email address is verified.").first).to_be_visible()
+
+    # 3. Sign-up does not log in (its answer must not tell whether the address had an account):
+    # the link leads to the log-in page.
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    field(page, "Email").fill("siti@example.com")
+    field(page, "Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("verified", exact=True)).to_be_visible()  # the badge beside the email
 
-    # 3. Product registration, step 1: the serial number.
+    # 4. Product registration, step 1: the serial number.
     page.get_by_role("link", name="Product Registration").click()
     field(page, "Serial Number").fill(serial.sn)
     page.get_by_role("button", name="Register", exact=True).click()

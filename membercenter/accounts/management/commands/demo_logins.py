@@ -24,6 +24,7 @@ class Command(BaseCommand):
         w(f"  Member:  {DEMO_MEMBER} / {DEMO_PASSWORD}")
         w(f"  Staff:   {DEMO_STAFF} / {DEMO_PASSWORD}   (catalog in {settings.SITE_URL}/admin/)")
         w(f"  Admin:   {DEMO_ADMIN} / {DEMO_PASSWORD}   (back office: {settings.SITE_URL}/staff/)")
+        w("           first visit to /staff/ or /admin/: set up two-factor with an authenticator app (QR code shown)")
         w(f"  Reviewer (Indonesia): {DEMO_REVIEWER_ID} / {DEMO_PASSWORD}")
         w(f"  Reviewer (Malaysia):  {DEMO_REVIEWER_MY} / {DEMO_PASSWORD}")
         w(f"  Promotion manager:    {DEMO_MANAGER} / {DEMO_PASSWORD}")

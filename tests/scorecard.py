@@ -79,6 +79,10 @@ FIGURES: list[Figure] = [
         Figure(f"ratelimit.{action}.first_refused", f"Rate limit: first refused attempt, {label}")
         for action, label in RATE_LIMITED.items()
     ),
+    Figure("privacy.deleted_member_traces", "Traces of a deleted member left in any column of any table", "== 0"),
+    Figure("privacy.columns_scanned", "Columns scanned for them", stable=False),
+    Figure("data.reward_codes_checked", "Reward codes checked at rest"),
+    Figure("data.plaintext_code_columns", "Columns holding a reward code in clear", "== 0"),
     Figure("deploy.check_warnings", "`check --deploy` warnings, production settings", "== 0"),
     Figure("bandit.high", "bandit high-severity findings", "== 0"),
     Figure("pip_audit.vulnerabilities", "pip-audit known vulnerabilities (not waived)", "== 0"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -17,7 +19,7 @@ from membercenter.notifications.services import email_enqueue
 
 
 class RegionChoiceField(forms.ModelChoiceField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             queryset=Region.objects.filter(is_active=True),
             label=_("Region / Location"),

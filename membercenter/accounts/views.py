@@ -19,6 +19,7 @@ from membercenter.accounts import forms, selectors, services
 from membercenter.accounts.middleware import client_ip
 from membercenter.accounts.tokens import verification_user
 from membercenter.lib.ratelimit import failure_record, failures_exhausted
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.lib.views import rate_limited
 from membercenter.twofactor.gate import redirect_to_twofactor, twofactor_owed, twofactor_pending
 
@@ -83,7 +84,7 @@ def _resend_limited(request: HttpRequest) -> bool:
 
 @login_required
 @require_POST
-def verify_resend(request: HttpRequest) -> HttpResponse:
+def verify_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_verified:
         messages.info(request, _("Your email address was already verified."))
     elif _resend_limited(request):
@@ -150,12 +151,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/overview.html", selectors.overview_context(user=request.user))
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     initial = {
         "first_name": user.first_name,
@@ -173,7 +174,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def newsletters(request: HttpRequest) -> HttpResponse:
+def newsletters(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = forms.NewsletterForm(_posted(request), initial={"newsletters": list(request.user.newsletters.all())})
     if request.method == "POST" and form.is_valid():
         services.newsletters_set(user=request.user, newsletters=list(form.cleaned_data["newsletters"]))
@@ -183,7 +184,7 @@ def newsletters(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -197,7 +198,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         key = request.POST.get("session_key", "")
         if key == request.session.session_key:

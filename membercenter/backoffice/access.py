@@ -1,4 +1,4 @@
-"""Who may open which back-office page, and which claims a reviewer may see.
+"""Who may open which back-office page (the per-object rules are in membercenter.lib.authz).
 
 Pages a user may not use answer 404, not 403: a reviewer of one region learns
 nothing about the claims, or even the claim numbers, of another.
@@ -10,15 +10,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from membercenter.accounts.models import User
-from membercenter.backoffice.roles import PERM_REVIEW, is_administrator
-from membercenter.catalog.models import Region
-from membercenter.claims.models import Claim
+from membercenter.lib.authz import claim_for_reviewer, claims_visible_to, reviewer_regions
 
-View = Callable[..., HttpResponse]
+# The scoping rules live in membercenter.lib.authz; these names stay for the code that imports them here.
+claims_for_reviewer = claims_visible_to
+__all__ = ["claim_for_reviewer", "claims_for_reviewer", "has_any_perm", "reviewer_regions", "staff_required"]
+
+View = Callable[..., HttpResponseBase]
 
 
 def has_any_perm(user: User, perms: str | tuple[str, ...]) -> bool:
@@ -31,7 +33,7 @@ def staff_required(perm: str | tuple[str, ...]) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_any_perm(request.user, perm):
@@ -41,30 +43,3 @@ def staff_required(perm: str | tuple[str, ...]) -> Callable[[View], View]:
         return wrapped
 
     return decorator
-
-
-def reviewer_regions(user: User) -> QuerySet[Region] | None:
-    """The regions whose claims and products `user` may see as staff; None means all of them."""
-    if not user.is_authenticated or not user.has_perm(PERM_REVIEW):
-        return Region.objects.none()
-    if is_administrator(user):
-        return None
-    return user.review_regions.all()
-
-
-def claims_for_reviewer(user: User) -> QuerySet[Claim]:
-    """The claims `user` may review: those of their regions; administrators see all."""
-    regions = reviewer_regions(user)
-    if regions is None:
-        return Claim.objects.all()
-    # A subquery, not a list: no extra query, however many regions.
-    return Claim.objects.filter(region__in=regions.values("pk"))
-
-
-def claim_for_reviewer(user: User, pk: int, *, queryset: QuerySet[Claim] | None = None) -> Claim:
-    """The claim if `user` may review it, else 404."""
-    qs = queryset if queryset is not None else Claim.objects.all()
-    claim = qs.filter(pk=pk).filter(pk__in=claims_for_reviewer(user).values("pk")).first()
-    if claim is None:
-        raise Http404
-    return claim

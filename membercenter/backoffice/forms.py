@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
@@ -7,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from membercenter.accounts.models import User
 from membercenter.backoffice import selectors
-from membercenter.backoffice.roles import is_administrator
+from membercenter.backoffice.roles import PROMOTION_MANAGER, is_administrator
 from membercenter.catalog.models import Region
 from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.promotions.forms import PromotionForm
 from membercenter.promotions.models import Promotion
 
 ALL = "all"
@@ -180,3 +183,37 @@ class AuditFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
         )
+
+
+class StaffPromotionForm(PromotionForm):
+    """The promotion form of the back office: an administrator also chooses the promotion's managers.
+
+    A promotion manager's form has no managers field at all, so a posted `managers` is ignored:
+    they cannot hand a promotion to someone else, nor take one that is not theirs.
+    """
+
+    managers = forms.ModelMultipleChoiceField(
+        label=_("Managers"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Promotion managers who may edit this promotion, its rewards, codes and shipments."),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if is_administrator(user):
+            managers = cast(forms.ModelMultipleChoiceField, self.fields["managers"])
+            managers.queryset = (
+                User.objects.filter(is_active=True, groups__name=PROMOTION_MANAGER).distinct().order_by("email")
+            )
+            if self.instance.pk:
+                self.initial["managers"] = list(self.instance.managers.values_list("pk", flat=True))
+        else:
+            del self.fields["managers"]
+
+    def chosen_managers(self) -> list[User] | None:
+        """The managers an administrator chose; None when this form does not set them."""
+        if "managers" not in self.fields:
+            return None
+        return list(self.cleaned_data["managers"])

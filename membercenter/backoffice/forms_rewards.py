@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from membercenter.accounts.models import User
+from membercenter.backoffice.roles import is_administrator
 from membercenter.catalog.models import Category, ProductModel
 from membercenter.claims.models import Claim
+from membercenter.lib import authz
 from membercenter.promotions.models import Promotion
 from membercenter.rewards.models import Reward
 from membercenter.rewards.pools import REWARD_FIELDS, reward_validate
@@ -99,9 +103,14 @@ class ClaimsExportForm(forms.Form):
     )  # fmt: skip
     status = forms.ChoiceField(label=_("Claim status"), required=False)
 
-    def __init__(self, data: QueryDict | None = None) -> None:
+    def __init__(self, data: QueryDict | None = None, *, user: User) -> None:
         super().__init__(data)
         self.fields["status"].choices = [("", _("All statuses")), *Claim.Status.choices]
+        # Only the promotions this user manages are offered, and only they are accepted.
+        promotion = cast(forms.ModelChoiceField, self.fields["promotion"])
+        promotion.queryset = authz.promotions_managed_by(user).order_by("-redeem_end", "name_en")
+        if not is_administrator(user):
+            promotion.empty_label = _("All my promotions")
 
     def filters(self) -> ExportFilters | None:
         """The chosen filters, or None when one is wrong: a wrong filter must not export every claim."""

@@ -20,6 +20,7 @@ from membercenter.claims.fraud import Flag
 from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem, ReasonTemplate
 from membercenter.evidence.models import Scan
 from membercenter.evidence.verdicts import Verdict
+from membercenter.lib import authz
 from membercenter.notifications.models import OutboxEmail
 from membercenter.promotions.models import Promotion
 from membercenter.promotions.selectors import (
@@ -29,6 +30,8 @@ from membercenter.promotions.selectors import (
     product_eligibility,
     promotions_rules_load,
 )
+from membercenter.rewards import shipments
+from membercenter.rewards.models import Reward
 
 DUE_SOON_DAYS = 3
 QUEUE_ORDER = ("due_on", "submitted_at", "pk")
@@ -418,9 +421,11 @@ def claim_item(*, claim: Claim, item_pk: int) -> ClaimItem | None:
 # --- other pages -----------------------------------------------------------------------------
 
 
-def promotions_for_staff() -> QuerySet[Promotion]:
+def promotions_for_staff(*, user: User) -> QuerySet[Promotion]:
+    """The promotions `user` manages (administrators: all), with their claim counts."""
     return (
-        Promotion.objects.prefetch_related("regions")
+        authz.promotions_managed_by(user)
+        .prefetch_related("regions")
         .annotate(claim_count=Count("claims", distinct=True))
         .order_by("-redeem_end", "name_en")
     )
@@ -457,3 +462,12 @@ def audit_actions() -> list[str]:
 
 def outbox_failures() -> QuerySet[OutboxEmail]:
     return OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED).select_related("user").order_by("-created_at")
+
+
+def shipment_counts(*, user: User, promotion_id: int | None = None) -> dict[str, int]:
+    """How many gifts of `user`'s promotions are in each status (under the promotion filter): one query."""
+    qs = authz.grants_managed_by(user).filter(reward__kind=Reward.Kind.GIFT)
+    if promotion_id:
+        qs = qs.filter(item__claim__promotion_id=promotion_id)
+    counts = qs.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in shipments.GIFT_STATUSES})
+    return {s: counts[s] or 0 for s in shipments.GIFT_STATUSES}

@@ -10,12 +10,13 @@ import datetime as dt
 import io
 import random
 import uuid
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from membercenter.accounts.demo import DEMO_PASSWORD
+from membercenter.accounts.demo import DEMO_MANAGER, DEMO_PASSWORD
 from membercenter.accounts.models import User
 from membercenter.catalog.models import Category, Region, Serial, Store
 from membercenter.claims import services
@@ -128,12 +129,14 @@ def demo_support_load() -> None:
         )
 
 
-def _promotion(slug: str, **fields: object) -> Promotion:
+def _promotion(slug: str, **fields: Any) -> Promotion:
     categories = fields.pop("categories")
     regions = fields.pop("regions")
     promo, _created = Promotion.objects.update_or_create(slug=slug, defaults=fields)
     promo.eligible_categories.set(Category.objects.filter(slug__in=categories))
     promo.regions.set(Region.objects.filter(code__in=regions))
+    # The demo promotion manager runs every demo promotion (managers see only their own).
+    promo.managers.add(*User.objects.filter(email=DEMO_MANAGER))
     return promo
 
 
@@ -236,6 +239,8 @@ def demo_claims_load(*, reviewer: User, promos: dict[str, Promotion]) -> None:
     if Claim.objects.filter(member__email__endswith="@example.com").exists():
         return
     store = Store.objects.filter(region=indonesia, is_active=True).order_by("pk").first()
+    if store is None:
+        raise RuntimeError("the demo catalog has no active store in Indonesia: load it first")
     joko = User.objects.get(email="member@example.com")
     siti = _member("siti@example.com", "Siti", "Rahayu", indonesia, "081311112222")
     budi = _member("budi@example.com", "Budi", "Hartono", indonesia, "085733334444")

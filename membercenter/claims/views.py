@@ -16,11 +16,13 @@ from membercenter.claims.models import Claim, ClaimDocument, ClaimItem
 from membercenter.evidence.models import Upload
 from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
 from membercenter.evidence.verdicts import invoice_verdicts, sticker_verdicts
+from membercenter.lib import authz
 from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
 
 
 def _own_claim(request: HttpRequest, pk: int) -> Claim:
+    # The selector reads only the member's own claims, with what the pages show (authz.OWNER_PATHS).
     claim = selectors.member_claim(member=request.user, pk=pk)
     if claim is None:
         raise Http404
@@ -119,7 +121,5 @@ def again(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def document(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
-    doc: ClaimDocument | None = selectors.member_document(member=request.user, claim_pk=pk, doc_pk=doc_pk)
-    if doc is None:
-        raise Http404
+    doc = authz.owned_or_404(request.user, ClaimDocument.objects.all(), pk=doc_pk, item__claim_id=pk)
     return private_image_response(doc.file)

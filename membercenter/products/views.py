@@ -13,6 +13,7 @@ from membercenter.catalog.models import Serial
 from membercenter.evidence.models import Upload
 from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
 from membercenter.evidence.verdicts import invoice_verdicts
+from membercenter.lib import authz
 from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
 from membercenter.lib.ratelimit import failure_record, failures_exhausted
@@ -156,9 +157,7 @@ def register_purchase(request: HttpRequest) -> HttpResponse:
 @login_required
 def registered(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 4: done."""
-    product = selectors.product_for(user=request.user, pk=pk)
-    if product is None or product.member_id != request.user.pk:
-        raise Http404
+    product = authz.owned_or_404(request.user, selectors.member_products(member=request.user), pk=pk)
     return render(request, "products/registered.html", {"product": product, "step": 4})
 
 
@@ -180,7 +179,7 @@ def my_products(request: HttpRequest) -> HttpResponse:
 @login_required
 def invoice(request: HttpRequest, pk: int) -> FileResponse:
     """The invoice picture, for its owner and staff only; anyone else gets 404."""
-    product = selectors.product_for(user=request.user, pk=pk)
+    product = authz.products_visible_to(request.user).filter(pk=pk).first()
     if product is None:
         raise Http404
     return private_image_response(product.invoice)

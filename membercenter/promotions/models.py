@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -49,6 +50,14 @@ class Promotion(models.Model):
     max_redemptions = models.PositiveIntegerField(_("maximum redemptions"), null=True, blank=True)
     per_member_limit = models.PositiveIntegerField(_("limit per member"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Promotion managers see and change only the promotions they manage (administrators: all).
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_promotions",
+        verbose_name=_("managers"),
+        help_text=_("Promotion managers who may edit this promotion, its rewards, codes and shipments."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
+from membercenter.backoffice.roles import is_administrator
 from membercenter.promotions.models import Promotion
 
 PROMOTION_FIELDS = (
@@ -93,11 +94,30 @@ def _apply(promotion: Promotion, data: dict[str, Any], banner: ContentFile | Non
     return changed
 
 
-def promotion_create(*, actor: User, data: dict[str, Any], banner: ContentFile | None = None) -> Promotion:
-    """A new promotion, always as a draft: members see it only once it is published."""
+def _managers_set(promotion: Promotion, managers: Any) -> bool:
+    """Make `managers` the promotion's managers; True when that changed anything."""
+    ids = {user.pk for user in managers}
+    if ids == set(promotion.managers.values_list("pk", flat=True)):
+        return False
+    promotion.managers.set(ids)
+    return True
+
+
+def promotion_create(
+    *, actor: User, data: dict[str, Any], banner: ContentFile | None = None, managers: Any = None
+) -> Promotion:
+    """A new promotion, always as a draft: members see it only once it is published.
+
+    Its managers are `managers` (an administrator chooses them); a promotion manager who
+    creates a promotion is always one of them, or they could not open what they just made.
+    """
     with transaction.atomic():
         promotion = Promotion(status=Promotion.Status.DRAFT)
         _apply(promotion, data, banner, banner_remove=False)
+        chosen = list(managers or [])
+        if not is_administrator(actor) and actor not in chosen:
+            chosen.append(actor)
+        _managers_set(promotion, chosen)
         audit_record(
             actor=actor,
             action="promotion.create",
@@ -114,10 +134,14 @@ def promotion_update(
     data: dict[str, Any],
     banner: ContentFile | None = None,
     banner_remove: bool = False,
+    managers: Any = None,
 ) -> Promotion:
+    """Save the promotion's fields; `managers`, when given (only an administrator's form has it), replaces them."""
     with transaction.atomic():
         promotion = Promotion.objects.select_for_update().get(pk=promotion.pk)
         changed = _apply(promotion, data, banner, banner_remove)
+        if managers is not None and _managers_set(promotion, managers):
+            changed.append("managers")
         audit_record(
             actor=actor,
             action="promotion.update",

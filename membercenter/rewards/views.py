@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from membercenter.claims import selectors as claim_selectors
-from membercenter.rewards import selectors, services
+from membercenter.lib import authz
+from membercenter.rewards import services
 from membercenter.rewards.models import RewardGrant
 
 # Each resend is an email with a code in it: a few an hour is plenty for a lost email.
@@ -20,10 +21,9 @@ RESEND_RATE = "3/h"
 
 
 def _own_grant(request: HttpRequest, pk: int) -> RewardGrant:
-    grant = selectors.member_grant(member=request.user, pk=pk)
-    if grant is None:
-        raise Http404
-    return grant
+    """A grant of one of the member's own claims; anyone else's answers 404."""
+    queryset = RewardGrant.objects.select_related("item__claim", "code", "reward")
+    return authz.owned_or_404(request.user, queryset, pk=pk)
 
 
 @login_required

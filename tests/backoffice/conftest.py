@@ -33,6 +33,12 @@ class PromotionFactory(factory.django.DjangoModelFactory):
         if create:
             obj.regions.set(extracted if extracted is not None else [RegionFactory()])
 
+    @factory.post_generation
+    def managers(obj, create, extracted, **kwargs):  # noqa: N805
+        """`managers=[...]` names them; by default the managers `tests.factories.staff` made for every promotion."""
+        if create and extracted is not None:
+            obj.managers.set(extracted)
+
 
 class ClaimFactory(factory.django.DjangoModelFactory):
     """A claim made directly (no member journey), with one product and its sticker photo."""

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import mimetypes
-
 from django.core.files import File
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.http import FileResponse, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
+
+from membercenter.lib.files import stored_file_response
 
 PAGE_SIZE = 50
 
@@ -24,20 +24,7 @@ def query_without_page(query: QueryDict) -> str:
 
 def private_file(file: File) -> FileResponse:
     """A member's uploaded picture, for staff who may see it: never cached, never run as a page."""
-    if not file:
-        raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    if not content_type.startswith("image/"):
-        content_type = "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(file)
 
 
 def status_tabs(

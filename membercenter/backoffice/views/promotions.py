@@ -4,34 +4,38 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from membercenter.backoffice import selectors
 from membercenter.backoffice.access import staff_required
+from membercenter.backoffice.forms import StaffPromotionForm
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import paginate, private_file
+from membercenter.lib import authz
 from membercenter.lib.forms import form_add_service_error
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.promotions import services
-from membercenter.promotions.forms import PromotionForm
-from membercenter.promotions.models import Promotion
 
 
 @staff_required(PERM_PROMOTIONS)
-def promotion_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.promotions_for_staff())
+def promotion_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.promotions_for_staff(user=request.user))
     return render(request, "backoffice/promotions.html", {"page": page})
 
 
 @staff_required(PERM_PROMOTIONS)
-def promotion_create(request: HttpRequest) -> HttpResponse:
-    form = PromotionForm(request.POST or None, request.FILES or None)
+def promotion_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = StaffPromotionForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             promotion = services.promotion_create(
-                actor=request.user, data=form.service_data(), banner=form.cleaned_data["banner"]
+                actor=request.user,
+                data=form.service_data(),
+                banner=form.cleaned_data["banner"],
+                managers=form.chosen_managers(),
             )
         except ValidationError as err:
             form_add_service_error(form, err)
@@ -42,9 +46,9 @@ def promotion_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(PERM_PROMOTIONS)
-def promotion_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    promotion = get_object_or_404(Promotion, pk=pk)
-    form = PromotionForm(request.POST or None, request.FILES or None, instance=promotion)
+def promotion_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    promotion = authz.promotion_for_manager(request.user, pk)
+    form = StaffPromotionForm(request.POST or None, request.FILES or None, instance=promotion, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             promotion = services.promotion_update(
@@ -53,6 +57,7 @@ def promotion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data=form.service_data(),
                 banner=form.cleaned_data["banner"],
                 banner_remove=form.cleaned_data.get("banner_remove", False),
+                managers=form.chosen_managers(),
             )
         except ValidationError as err:
             form_add_service_error(form, err)
@@ -62,8 +67,8 @@ def promotion_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "backoffice/promotion_form.html", {"form": form, "promotion": promotion})
 
 
-def _status_change(request: HttpRequest, pk: int, *, publish: bool) -> HttpResponse:
-    promotion = get_object_or_404(Promotion, pk=pk)
+def _status_change(request: AuthenticatedHttpRequest, pk: int, *, publish: bool) -> HttpResponse:
+    promotion = authz.promotion_for_manager(request.user, pk)
     try:
         if publish:
             promotion = services.promotion_publish(actor=request.user, promotion=promotion)
@@ -78,17 +83,17 @@ def _status_change(request: HttpRequest, pk: int, *, publish: bool) -> HttpRespo
 
 @staff_required(PERM_PROMOTIONS)
 @require_POST
-def promotion_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def promotion_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _status_change(request, pk, publish=True)
 
 
 @staff_required(PERM_PROMOTIONS)
 @require_POST
-def promotion_close(request: HttpRequest, pk: int) -> HttpResponse:
+def promotion_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _status_change(request, pk, publish=False)
 
 
 @staff_required(PERM_PROMOTIONS)
-def promotion_banner(request: HttpRequest, pk: int) -> FileResponse:
+def promotion_banner(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The banner as stored (no media URL is served)."""
-    return private_file(get_object_or_404(Promotion, pk=pk).banner)
+    return private_file(authz.promotion_for_manager(request.user, pk).banner)

@@ -5,40 +5,50 @@ Staff never see a code whole: the pool page shows it masked, the export leaves i
 
 from __future__ import annotations
 
+import csv
+import heapq
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from membercenter.accounts.models import User
+from membercenter.audit.services import audit_record
 from membercenter.backoffice.access import staff_required
 from membercenter.backoffice.forms_rewards import ClaimsExportForm, CodeImportForm, RewardForm
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import PAGE_SIZE, paginate
+from membercenter.lib import authz
+from membercenter.lib.files import as_download
 from membercenter.lib.forms import form_add_service_error
-from membercenter.promotions.models import Promotion
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.rewards import exports, pools
 from membercenter.rewards.models import Reward, RewardGrant
 from membercenter.rewards.services import code_email_resend
 
 
-def _reward(pk: int) -> Reward:
-    return get_object_or_404(Reward.objects.select_related("promotion", "product_model", "category"), pk=pk)
+def _reward(request: AuthenticatedHttpRequest, pk: int) -> Reward:
+    """A reward of a promotion the user manages, else 404."""
+    queryset = Reward.objects.select_related("promotion", "product_model", "category")
+    return authz.reward_for_manager(request.user, pk, queryset=queryset)
 
 
 @staff_required(PERM_PROMOTIONS)
-def reward_list(request: HttpRequest, pk: int) -> HttpResponse:
-    promotion = get_object_or_404(Promotion, pk=pk)
+def reward_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    promotion = authz.promotion_for_manager(request.user, pk)
     context = {"promotion": promotion, "rewards": pools.rewards_with_stats(promotion)}
     return render(request, "backoffice/rewards/list.html", context)
 
 
 @staff_required(PERM_PROMOTIONS)
-def reward_create(request: HttpRequest, pk: int) -> HttpResponse:
-    promotion = get_object_or_404(Promotion, pk=pk)
+def reward_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    promotion = authz.promotion_for_manager(request.user, pk)
     form = RewardForm(request.POST or None, promotion=promotion)
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,8 +62,8 @@ def reward_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(PERM_PROMOTIONS)
-def reward_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    reward = _reward(pk)
+def reward_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    reward = _reward(request, pk)
     form = RewardForm(request.POST or None, instance=reward, promotion=reward.promotion)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,8 +79,8 @@ def reward_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(PERM_PROMOTIONS)
 @require_POST
-def reward_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    reward = _reward(pk)
+def reward_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    reward = _reward(request, pk)
     try:
         pools.reward_delete(actor=request.user, reward=reward)
     except ValidationError as err:
@@ -81,9 +91,9 @@ def reward_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(PERM_PROMOTIONS)
-def reward_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def reward_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One reward: its counts, the claims waiting for a code, and the pool's codes, masked."""
-    reward = _reward(pk)
+    reward = _reward(request, pk)
     stats = dict(pools.rewards_with_stats(reward.promotion))[reward]
     context = {"reward": reward, "promotion": reward.promotion, "stats": stats, "is_code": False}
     if reward.kind == Reward.Kind.DIGITAL_CODE:
@@ -102,9 +112,9 @@ def reward_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(PERM_PROMOTIONS)
-def codes_import(request: HttpRequest, pk: int) -> HttpResponse:
+def codes_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Upload a CSV of codes; the answer is a report by line number, never a code."""
-    reward = _reward(pk)
+    reward = _reward(request, pk)
     if reward.kind != Reward.Kind.DIGITAL_CODE:
         messages.error(request, _("Only a digital-code reward has a pool of codes."))
         return redirect("backoffice:reward", pk=reward.pk)
@@ -124,8 +134,8 @@ def codes_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(PERM_PROMOTIONS)
 @require_POST
-def grant_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(RewardGrant.objects.select_related("item__claim"), pk=pk)
+def grant_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    grant = authz.grant_for_manager(request.user, pk, queryset=RewardGrant.objects.select_related("item__claim"))
     try:
         code_email_resend(grant=grant, by=request.user)
     except ValidationError as err:
@@ -137,23 +147,50 @@ def grant_resend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("backoffice:reward", pk=grant.reward_id)
 
 
-@staff_required(PERM_PROMOTIONS)
-def export_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "backoffice/rewards/exports.html", {"form": ClaimsExportForm()})
+def _managed_export_lines(user: User, *, status: str) -> Iterator[str]:
+    """ "All my promotions" for a manager: each managed promotion's rows, merged back into claim order."""
+    per_promotion = []
+    for promotion_id in authz.promotions_managed_by(user).order_by("pk").values_list("pk", flat=True):
+        rows = exports.claims_export_rows(promotion_id=promotion_id, status=status)
+        next(rows)  # each starts with the header
+        per_promotion.append(rows)
+    writer = csv.writer(_Echo())
+    yield writer.writerow(exports.CLAIMS_HEADER)
+    # A claim belongs to one promotion and each promotion's rows come in claim order.
+    for row in heapq.merge(*per_promotion, key=lambda row: int(row[0])):
+        yield writer.writerow(row)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
 
 
 @staff_required(PERM_PROMOTIONS)
-def export_claims(request: HttpRequest) -> HttpResponse:
+def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "backoffice/rewards/exports.html", {"form": ClaimsExportForm(user=request.user)})
+
+
+@staff_required(PERM_PROMOTIONS)
+def export_claims(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Claims with their reward status, for finance: streamed, audited, without codes."""
-    filters = ClaimsExportForm(request.GET).filters()
+    form = ClaimsExportForm(request.GET or None, user=request.user)
+    filters = form.filters()
     if filters is None:
-        return HttpResponseBadRequest(
-            _("Unknown promotion or status: nothing was exported."), content_type="text/plain"
+        # A manager may export only their own promotions, one at a time: the form says so.
+        return render(request, "backoffice/rewards/exports.html", {"form": form}, status=400)
+    if filters.promotion_id is None and not authz.is_administrator(request.user):
+        managed = list(authz.promotions_managed_by(request.user).order_by("pk").values_list("name_en", flat=True))
+        audit_record(
+            actor=request.user,
+            action="export.claims",
+            target=request.user,
+            summary=f"Claims exported as CSV for finance: the promotions managed ({', '.join(managed) or 'none'}), "
+            f"status {filters.status or 'any'}",
         )
-    exports.claims_export_record(actor=request.user, promotion_id=filters.promotion_id, status=filters.status)
-    lines = exports.claims_export_lines(promotion_id=filters.promotion_id, status=filters.status)
+        lines = _managed_export_lines(request.user, status=filters.status)
+    else:
+        exports.claims_export_record(actor=request.user, promotion_id=filters.promotion_id, status=filters.status)
+        lines = exports.claims_export_lines(promotion_id=filters.promotion_id, status=filters.status)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    name = f"claims-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return as_download(response, filename=f"claims-{timezone.localdate():%Y%m%d}.csv")

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from membercenter.accounts.models import User
+from membercenter.backoffice import selectors
 from membercenter.backoffice.access import staff_required
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import paginate, query_without_page, status_tabs
+from membercenter.lib import authz
+from membercenter.lib.files import as_download
 from membercenter.lib.forms import form_add_service_error
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.rewards import shipments
 from membercenter.rewards.models import Reward, RewardGrant
 
@@ -33,8 +42,12 @@ class ShipmentFilterForm(forms.Form):
     )  # fmt: skip
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
 
-    def __init__(self, data: QueryDict) -> None:
+    def __init__(self, data: QueryDict, *, user: User) -> None:
         super().__init__(data)
+        # Only the promotions this user manages are offered, and only they are accepted.
+        managed = authz.promotions_managed_by(user).values("pk")
+        promotion = cast(forms.ModelChoiceField, self.fields["promotion"])
+        promotion.queryset = shipments.promotions_with_gifts().filter(pk__in=managed)
         self.fields["status"].choices = [(ALL, _("All statuses"))] + [
             (s, RewardGrant.Status(s).label) for s in shipments.GIFT_STATUSES
         ]
@@ -74,12 +87,15 @@ class ShipmentStatusForm(forms.Form):
 
 
 @staff_required(PERM_PROMOTIONS)
-def shipment_list(request: HttpRequest) -> HttpResponse:
-    form = ShipmentFilterForm(request.GET)
+def shipment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ShipmentFilterForm(request.GET, user=request.user)
     promotion_id, status = form.chosen()
-    page = paginate(request, shipments.shipments_for_staff(promotion_id=promotion_id, status=status))
+    listed = authz.grants_managed_by(
+        request.user, shipments.shipments_for_staff(promotion_id=promotion_id, status=status)
+    )
+    page = paginate(request, listed)
     query = query_without_page(request.GET)
-    counts = shipments.shipment_counts(promotion_id=promotion_id)
+    counts = selectors.shipment_counts(user=request.user, promotion_id=promotion_id)
     context = {
         "form": form,
         "page": page,
@@ -92,28 +108,76 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/shipments/list.html", context)
 
 
+def _managed_shipments_export(user: User) -> str:
+    """ "All my promotions" for a manager: each managed promotion's file (each audited), under one header."""
+    managed = authz.promotions_managed_by(user).values("pk")
+    out = io.StringIO()
+    csv.writer(out).writerow(shipments.EXPORT_HEADER)
+    for promotion in shipments.promotions_with_gifts().filter(pk__in=managed):
+        text = shipments.shipments_export(actor=user, promotion=promotion)
+        out.write(text.split("\n", 1)[1])  # without its header line
+    return out.getvalue()
+
+
 @staff_required(PERM_PROMOTIONS)
 @require_POST
-def shipment_export(request: HttpRequest) -> HttpResponse:
+def shipment_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The courier's CSV (a POST: it hands out members' addresses and writes the audit log)."""
-    form = ShipmentFilterForm(request.POST)
+    form = ShipmentFilterForm(request.POST, user=request.user)
     promotion = form.cleaned_data["promotion"] if form.is_valid() else None
-    text = shipments.shipments_export(actor=request.user, promotion=promotion)
+    if promotion is None and not authz.is_administrator(request.user):
+        text = _managed_shipments_export(request.user)
+    else:
+        text = shipments.shipments_export(actor=request.user, promotion=promotion)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="shipments-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return as_download(response, filename=f"shipments-{stamp}.csv")
+
+
+def _tracking_import(user: User, csv_text: str) -> shipments.TrackingImportReport:
+    """The import, limited to the gifts of the user's promotions (administrators: every gift).
+
+    A row naming a gift or claim of another promotion is blanked before the import and reported
+    with the words the import uses for a number that does not exist: the report tells a manager
+    nothing about other promotions' claims. Rows keep their line numbers.
+    """
+    if authz.is_administrator(user):
+        return shipments.tracking_import(csv_text=csv_text, actor=user)
+    rows = shipments._parse(csv_text)  # a bad header: the same error the import gives
+    named = {line: (shipments._int(r.get("grant_id", "")), shipments._int(r.get("claim_id", ""))) for line, r in rows}
+    gifts = authz.grants_managed_by(user).filter(reward__kind=Reward.Kind.GIFT)
+    grant_ids = set(gifts.filter(pk__in={g for g, _ in named.values() if g}).values_list("pk", flat=True))
+    claim_ids = set(
+        gifts.filter(item__claim_id__in={c for _, c in named.values() if c}).values_list("item__claim_id", flat=True)
+    )
+    outside: dict[int, str] = {}
+    for line, (grant_id, claim_id) in named.items():
+        if grant_id is not None and grant_id not in grant_ids:
+            outside[line] = f"no gift grant {grant_id}"
+        elif grant_id is None and claim_id is not None and claim_id not in claim_ids:
+            outside[line] = f"no claim #{claim_id}"
+    if outside:
+        reader = shipments._reader(csv_text)
+        columns = list(reader.fieldnames or [])
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for line, record in enumerate(reader, start=2):
+            writer.writerow([""] * len(columns) if line in outside else [record.get(c) or "" for c in columns])
+        csv_text = out.getvalue()
+    report = shipments.tracking_import(csv_text=csv_text, actor=user)
+    report.problems = sorted(report.problems + list(outside.items()))
+    return report
 
 
 @staff_required(PERM_PROMOTIONS)
-def shipment_import(request: HttpRequest) -> HttpResponse:
+def shipment_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload tracking numbers; the report is shown on the page (it is too long for a message)."""
     form = TrackingImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = shipments.tracking_import(csv_text=form.cleaned_data["file"], actor=request.user)
+            report = _tracking_import(request.user, form.cleaned_data["file"])
         except ValidationError as err:
             form_add_service_error(form, err)
         else:
@@ -127,8 +191,10 @@ def shipment_import(request: HttpRequest) -> HttpResponse:
 
 @staff_required(PERM_PROMOTIONS)
 @require_POST
-def shipment_status(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = get_object_or_404(RewardGrant, pk=pk, reward__kind=Reward.Kind.GIFT)
+def shipment_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    grant = authz.grant_for_manager(
+        request.user, pk, queryset=RewardGrant.objects.filter(reward__kind=Reward.Kind.GIFT)
+    )
     form = ShipmentStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose delivered or returned."))

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from membercenter.catalog.models import Category
+from membercenter.lib.files import stored_file_response
 
 
 def sn_help(request: HttpRequest) -> HttpResponse:
@@ -14,8 +15,4 @@ def sn_help(request: HttpRequest) -> HttpResponse:
 
 def sn_help_image(request: HttpRequest, slug: str) -> FileResponse:
     category = get_object_or_404(Category, slug=slug)
-    if not category.sn_help_image:
-        raise Http404
-    response = FileResponse(category.sn_help_image.open("rb"))
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return stored_file_response(category.sn_help_image, cache_control="public, max-age=86400")

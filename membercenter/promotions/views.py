@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,9 @@ from membercenter.evidence.models import Upload
 from membercenter.evidence.services import upload_of
 from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
 from membercenter.evidence.verdicts import Verdict, invoice_verdicts, sticker_verdicts
+from membercenter.lib.files import stored_file_response
 from membercenter.lib.forms import form_add_service_error
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.products.models import RegisteredProduct
 from membercenter.promotions import selectors
 from membercenter.promotions.models import Promotion
@@ -40,13 +42,13 @@ def _promotion(slug: str, *, card: bool = False) -> Promotion:
     return promotion
 
 
-def _draft(request: HttpRequest, promotion: Promotion) -> dict:
+def _draft(request: AuthenticatedHttpRequest, promotion: Promotion) -> dict:
     draft = request.session.get(_DRAFT) or {}
     return draft if draft.get("promotion") == promotion.pk else {}
 
 
 @login_required
-def promotion_list(request: HttpRequest) -> HttpResponse:
+def promotion_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     promotions = selectors.visible_promotions(region=request.user.region_id)
     context = {"promotions": promotions, "tab": "all", "today": timezone.localdate()}
     return render(request, "promotions/list.html", context)
@@ -55,15 +57,16 @@ def promotion_list(request: HttpRequest) -> HttpResponse:
 def banner(request: HttpRequest, slug: str) -> FileResponse:
     shown = [Promotion.Status.PUBLISHED, Promotion.Status.CLOSED]
     promotion = get_object_or_404(Promotion, slug=slug, status__in=shown)
-    if not promotion.banner:
-        raise Http404
-    response = FileResponse(promotion.banner.open("rb"))
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return stored_file_response(promotion.banner, cache_control="public, max-age=3600")
 
 
 def _photo_judge(product: RegisteredProduct) -> Callable[[Slot], list[Verdict]]:
-    return lambda slot: sticker_verdicts(slot.scan, sn=product.serial.sn, doc=f"upload:{slot.upload.pk}")
+    return lambda slot: sticker_verdicts(slot.scan, sn=product.serial.sn, doc=_doc(slot))
+
+
+def _doc(slot: Slot) -> str:
+    """The picture's name in a verdict ("upload:<id>"); judges only see slots with an upload."""
+    return f"upload:{slot.upload.pk}" if slot.upload is not None else ""
 
 
 def _invoice_judge(product: RegisteredProduct, promotion: Promotion) -> Callable[[Slot | None], list[Verdict]]:
@@ -82,7 +85,7 @@ def _invoice_judge(product: RegisteredProduct, promotion: Promotion) -> Callable
     return judge
 
 
-def _slots(request: HttpRequest, product_ids: list[int], kept: dict) -> dict[int, tuple[Slot, Slot]]:
+def _slots(request: AuthenticatedHttpRequest, product_ids: list[int], kept: dict) -> dict[int, tuple[Slot, Slot]]:
     """Each product's sticker-photo and (optional) invoice upload: from this post, or kept in the draft."""
     slots = {}
     for pk in product_ids:
@@ -106,7 +109,7 @@ def _slots(request: HttpRequest, product_ids: list[int], kept: dict) -> dict[int
 
 
 @login_required
-def redeem(request: HttpRequest, slug: str) -> HttpResponse:
+def redeem(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Step 6: the member's products with their eligibility, sticker photos and checks, recipient."""
     promotion = _promotion(slug, card=True)
     rows = selectors.promotion_eligibility_for_member(member=request.user, promotion=promotion)
@@ -138,31 +141,32 @@ def redeem(request: HttpRequest, slug: str) -> HttpResponse:
             request.session[_DRAFT] = {
                 "promotion": promotion.pk,
                 "products": chosen,
-                "uploads": {str(pk): str(slots[pk][0].upload.pk) for pk in chosen},
-                "invoices": {str(pk): str(slots[pk][1].upload.pk) for pk in chosen if slots[pk][1].upload},
+                # Every chosen product has its photo here: one missing is an error above.
+                "uploads": {str(pk): str(up.pk) for pk in chosen if (up := slots[pk][0].upload) is not None},
+                "invoices": {str(pk): str(up.pk) for pk in chosen if (up := slots[pk][1].upload) is not None},
                 "recipient": form.cleaned_data,
                 "token": draft.get("token") or str(uuid.uuid4()),
             }
             return redirect("promotions:confirm", slug=slug)
     elif checking_only(request):
         form = RecipientForm(initial=initial, data=request.POST)
-        form._errors = {}  # only a picture was checked: no field errors for a form not yet sent
-        form.cleaned_data = {}
+        form.errors.clear()  # only a picture was checked: no field errors for a form not yet sent
     # The reward each product earns, so that the member knows it before redeeming.
     rewards = products_rewards(promotion=promotion, products=[row.product for row in rows])
     table = []
     for row in rows:
         pk = row.product.pk
-        photo, invoice = slots.get(pk, (None, None))
-        registered = _invoice_judge(row.product, promotion)(None) if row.ok and not (invoice and invoice.upload) else []
+        row_photo, row_invoice = slots.get(pk, (None, None))
+        has_invoice = row_invoice is not None and row_invoice.upload is not None
+        registered = _invoice_judge(row.product, promotion)(None) if row.ok and not has_invoice else []
         table.append(
             {
                 "eligibility": row,
                 "product": row.product,
                 "reward": rewards[pk],
                 "checked": pk in chosen,
-                "photo": photo,
-                "invoice": invoice,
+                "photo": row_photo,
+                "invoice": row_invoice,
                 "registered_invoice": registered,
                 "registered_failed": any(v.ok is False for v in registered),
             }
@@ -178,13 +182,14 @@ def redeem(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def confirm(request: HttpRequest, slug: str) -> HttpResponse:
+def confirm(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Step 7-1: read-only summary, captcha, Submit."""
     promotion = _promotion(slug)
     draft = _draft(request, promotion)
     if request.method == "POST" and "new_captcha" not in request.POST:
         # A second click, the back button or another tab: the token names the claim already made.
-        done = Claim.objects.filter(member=request.user, submit_token=_uuid(request.POST.get("submit_token"))).first()
+        token = _uuid(request.POST.get("submit_token"))
+        done = Claim.objects.filter(member=request.user, submit_token=token).first() if token else None
         if done is not None:
             return redirect("claims:submitted", pk=done.pk)
     if not draft:
@@ -230,7 +235,9 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "promotions/confirm.html", context)
 
 
-def _confirm_row(request: HttpRequest, promotion: Promotion, product: RegisteredProduct, draft: dict) -> dict:
+def _confirm_row(
+    request: AuthenticatedHttpRequest, promotion: Promotion, product: RegisteredProduct, draft: dict
+) -> dict:
     """A product on the confirm page with the checks of its pictures, shown before Submit."""
     photo = upload_of(owner=request.user, upload_id=draft["uploads"].get(str(product.pk)))
     invoice = upload_of(owner=request.user, upload_id=draft.get("invoices", {}).get(str(product.pk)))

@@ -9,6 +9,7 @@ from django.urls import reverse
 from membercenter.backoffice.access import claim_for_reviewer, claims_for_reviewer
 from membercenter.backoffice.roles import ADMINISTRATOR, PROMOTION_MANAGER, REVIEWER, roles_ensure
 from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.lib.files import SANDBOX_CSP
 from membercenter.notifications.models import OutboxEmail
 from tests.backoffice.conftest import ClaimFactory, ReasonTemplateFactory
 
@@ -139,7 +140,7 @@ def test_pictures_are_private_and_never_run_as_a_page(client, reviewer, claim):
         assert response.status_code == 200
         assert response["Content-Type"] == "image/jpeg"
         assert response["Cache-Control"] == "private, no-store"
-        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert response["Content-Security-Policy"] == SANDBOX_CSP
         assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
 
 

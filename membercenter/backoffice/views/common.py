@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.core.files import File
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -7,6 +10,9 @@ from django.http import FileResponse, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from membercenter.lib.files import stored_file_response
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 
@@ -28,10 +34,15 @@ def private_file(file: File) -> FileResponse:
 
 
 def status_tabs(
-    request: HttpRequest, counts: dict[str, int], current: str, choices: list[tuple[str, str]], *, all_value: str
-) -> list[dict]:
+    request: HttpRequest,
+    counts: dict[str, int],
+    current: str,
+    choices: Sequence[tuple[str, StrOrPromise]],
+    *,
+    all_value: str,
+) -> list[dict[str, object]]:
     """The "All statuses" tab and one per status, each with its count and this page's query for it."""
-    tabs = []
+    tabs: list[dict[str, object]] = []
     for value, label in [(all_value, _("All statuses")), *choices]:
         query = request.GET.copy()
         query.pop("page", None)

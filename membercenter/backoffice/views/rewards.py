@@ -5,10 +5,6 @@ Staff never see a code whole: the pool page shows it masked, the export leaves i
 
 from __future__ import annotations
 
-import csv
-import heapq
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,9 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from membercenter.accounts.models import User
-from membercenter.audit.services import audit_record
-from membercenter.backoffice.access import staff_required
+from membercenter.backoffice.access import promotion_scope, staff_required
 from membercenter.backoffice.forms_rewards import ClaimsExportForm, CodeImportForm, RewardForm
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import PAGE_SIZE, paginate
@@ -125,7 +119,7 @@ def codes_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             pool=pools.pool_for(reward),
             csv_text=form.cleaned_data["file"],
             actor=request.user,
-            source=f"upload “{request.FILES['file'].name[:100]}”",
+            source=f"upload “{form.file_name[:100]}”",
         )
         form = CodeImportForm()
     context = {"reward": reward, "promotion": reward.promotion, "form": form, "report": report}
@@ -147,25 +141,6 @@ def grant_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("backoffice:reward", pk=grant.reward_id)
 
 
-def _managed_export_lines(user: User, *, status: str) -> Iterator[str]:
-    """ "All my promotions" for a manager: each managed promotion's rows, merged back into claim order."""
-    per_promotion = []
-    for promotion_id in authz.promotions_managed_by(user).order_by("pk").values_list("pk", flat=True):
-        rows = exports.claims_export_rows(promotion_id=promotion_id, status=status)
-        next(rows)  # each starts with the header
-        per_promotion.append(rows)
-    writer = csv.writer(_Echo())
-    yield writer.writerow(exports.CLAIMS_HEADER)
-    # A claim belongs to one promotion and each promotion's rows come in claim order.
-    for row in heapq.merge(*per_promotion, key=lambda row: int(row[0])):
-        yield writer.writerow(row)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @staff_required(PERM_PROMOTIONS)
 def export_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "backoffice/rewards/exports.html", {"form": ClaimsExportForm(user=request.user)})
@@ -179,18 +154,10 @@ def export_claims(request: AuthenticatedHttpRequest) -> HttpResponse | Streaming
     if filters is None:
         # A manager may export only their own promotions, one at a time: the form says so.
         return render(request, "backoffice/rewards/exports.html", {"form": form}, status=400)
-    if filters.promotion_id is None and not authz.is_administrator(request.user):
-        managed = list(authz.promotions_managed_by(request.user).order_by("pk").values_list("name_en", flat=True))
-        audit_record(
-            actor=request.user,
-            action="export.claims",
-            target=request.user,
-            summary=f"Claims exported as CSV for finance: the promotions managed ({', '.join(managed) or 'none'}), "
-            f"status {filters.status or 'any'}",
-        )
-        lines = _managed_export_lines(request.user, status=filters.status)
-    else:
-        exports.claims_export_record(actor=request.user, promotion_id=filters.promotion_id, status=filters.status)
-        lines = exports.claims_export_lines(promotion_id=filters.promotion_id, status=filters.status)
+    scope = promotion_scope(request.user)
+    exports.claims_export_record(
+        actor=request.user, promotion_id=filters.promotion_id, status=filters.status, promotions=scope
+    )
+    lines = exports.claims_export_lines(promotion_id=filters.promotion_id, status=filters.status, promotions=scope)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     return as_download(response, filename=f"claims-{timezone.localdate():%Y%m%d}.csv")

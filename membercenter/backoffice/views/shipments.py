@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import cast
 
 from django import forms
@@ -18,8 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from membercenter.accounts.models import User
-from membercenter.backoffice import selectors
-from membercenter.backoffice.access import staff_required
+from membercenter.backoffice.access import promotion_scope, staff_required
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import paginate, query_without_page, status_tabs
 from membercenter.lib import authz
@@ -48,7 +45,7 @@ class ShipmentFilterForm(forms.Form):
         managed = authz.promotions_managed_by(user).values("pk")
         promotion = cast(forms.ModelChoiceField, self.fields["promotion"])
         promotion.queryset = shipments.promotions_with_gifts().filter(pk__in=managed)
-        self.fields["status"].choices = [(ALL, _("All statuses"))] + [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [(ALL, _("All statuses"))] + [
             (s, RewardGrant.Status(s).label) for s in shipments.GIFT_STATUSES
         ]
 
@@ -90,12 +87,11 @@ class ShipmentStatusForm(forms.Form):
 def shipment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ShipmentFilterForm(request.GET, user=request.user)
     promotion_id, status = form.chosen()
-    listed = authz.grants_managed_by(
-        request.user, shipments.shipments_for_staff(promotion_id=promotion_id, status=status)
-    )
+    scope = promotion_scope(request.user)
+    listed = shipments.shipments_for_staff(promotion_id=promotion_id, status=status, promotions=scope)
     page = paginate(request, listed)
     query = query_without_page(request.GET)
-    counts = selectors.shipment_counts(user=request.user, promotion_id=promotion_id)
+    counts = shipments.shipment_counts(promotion_id=promotion_id, promotions=scope)
     context = {
         "form": form,
         "page": page,
@@ -108,66 +104,16 @@ def shipment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "backoffice/shipments/list.html", context)
 
 
-def _managed_shipments_export(user: User) -> str:
-    """ "All my promotions" for a manager: each managed promotion's file (each audited), under one header."""
-    managed = authz.promotions_managed_by(user).values("pk")
-    out = io.StringIO()
-    csv.writer(out).writerow(shipments.EXPORT_HEADER)
-    for promotion in shipments.promotions_with_gifts().filter(pk__in=managed):
-        text = shipments.shipments_export(actor=user, promotion=promotion)
-        out.write(text.split("\n", 1)[1])  # without its header line
-    return out.getvalue()
-
-
 @staff_required(PERM_PROMOTIONS)
 @require_POST
 def shipment_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The courier's CSV (a POST: it hands out members' addresses and writes the audit log)."""
     form = ShipmentFilterForm(request.POST, user=request.user)
     promotion = form.cleaned_data["promotion"] if form.is_valid() else None
-    if promotion is None and not authz.is_administrator(request.user):
-        text = _managed_shipments_export(request.user)
-    else:
-        text = shipments.shipments_export(actor=request.user, promotion=promotion)
+    text = shipments.shipments_export(actor=request.user, promotion=promotion, promotions=promotion_scope(request.user))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     return as_download(response, filename=f"shipments-{stamp}.csv")
-
-
-def _tracking_import(user: User, csv_text: str) -> shipments.TrackingImportReport:
-    """The import, limited to the gifts of the user's promotions (administrators: every gift).
-
-    A row naming a gift or claim of another promotion is blanked before the import and reported
-    with the words the import uses for a number that does not exist: the report tells a manager
-    nothing about other promotions' claims. Rows keep their line numbers.
-    """
-    if authz.is_administrator(user):
-        return shipments.tracking_import(csv_text=csv_text, actor=user)
-    rows = shipments._parse(csv_text)  # a bad header: the same error the import gives
-    named = {line: (shipments._int(r.get("grant_id", "")), shipments._int(r.get("claim_id", ""))) for line, r in rows}
-    gifts = authz.grants_managed_by(user).filter(reward__kind=Reward.Kind.GIFT)
-    grant_ids = set(gifts.filter(pk__in={g for g, _ in named.values() if g}).values_list("pk", flat=True))
-    claim_ids = set(
-        gifts.filter(item__claim_id__in={c for _, c in named.values() if c}).values_list("item__claim_id", flat=True)
-    )
-    outside: dict[int, str] = {}
-    for line, (grant_id, claim_id) in named.items():
-        if grant_id is not None and grant_id not in grant_ids:
-            outside[line] = f"no gift grant {grant_id}"
-        elif grant_id is None and claim_id is not None and claim_id not in claim_ids:
-            outside[line] = f"no claim #{claim_id}"
-    if outside:
-        reader = shipments._reader(csv_text)
-        columns = list(reader.fieldnames or [])
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for line, record in enumerate(reader, start=2):
-            writer.writerow([""] * len(columns) if line in outside else [record.get(c) or "" for c in columns])
-        csv_text = out.getvalue()
-    report = shipments.tracking_import(csv_text=csv_text, actor=user)
-    report.problems = sorted(report.problems + list(outside.items()))
-    return report
 
 
 @staff_required(PERM_PROMOTIONS)
@@ -177,7 +123,9 @@ def shipment_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = _tracking_import(request.user, form.cleaned_data["file"])
+            report = shipments.tracking_import(
+                csv_text=form.cleaned_data["file"], actor=request.user, promotions=promotion_scope(request.user)
+            )
         except ValidationError as err:
             form_add_service_error(form, err)
         else:

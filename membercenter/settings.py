@@ -15,6 +15,7 @@ import re
 import warnings
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -132,9 +133,18 @@ INSTALLED_APPS = [
     "membercenter.audit",
     "membercenter.backoffice",
     "membercenter.rewards",
+    "membercenter.privacy",
+    # 7.1 authentication: TOTP two-factor for staff (required for administrators).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "membercenter.twofactor",
 ]
 
 MIDDLEWARE = [
+    # 7.4 headers: on every response, the probes' below included (see "security" further down).
+    "membercenter.lib.headers.BaselineHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # /health/ and /metrics answer here: no host check, https redirect, session or cookie.
     "membercenter.lib.health.ProbeMiddleware",
     "membercenter.lib.metrics.RequestMetricsMiddleware",
@@ -147,6 +157,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # 7.1 authentication: holds back a session that still owes its one-time code, and administrators
+    # without an authenticator, from the back office. (Not django_otp's OTPMiddleware: it sets
+    # user.is_verified, which on our User is the email-verified property; twofactor/gate.py does its job.)
+    "membercenter.twofactor.middleware.TwoFactorMiddleware",
     "membercenter.accounts.middleware.SessionActivityMiddleware",
     "membercenter.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -173,6 +187,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "membercenter.lib.context_processors.brand",
             ],
+            # Issue 6, member-page speed: {% memo %}, the shared layout rendered once per language.
+            "libraries": {"memo": "membercenter.lib.memo"},
         },
     },
 ]
@@ -273,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
     "rewards-deliver": {"task": "membercenter.rewards.tasks.deliver", "schedule": 60.0},
     "uploads-purge": {"task": "membercenter.evidence.tasks.purge_stale_uploads", "schedule": 3600.0},
     "scans-retry": {"task": "membercenter.evidence.tasks.read_pending", "schedule": 300.0},
+    # 7.5 data protection: documents of long-closed claims (DOCUMENT_RETENTION_DAYS).
+    "documents-retention": {"task": "membercenter.privacy.tasks.documents_retention", "schedule": 3600.0 * 6},
 }
 
 # --- auth -------------------------------------------------------------------
@@ -297,6 +315,47 @@ CAPTCHA_MAX_AGE = env.int("CAPTCHA_MAX_AGE", default=60 * 15)
 LOGIN_RATE_PER_IP = env.str("LOGIN_RATE_PER_IP", default="30/h")
 LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="10/h")
 CHK_RATE_PER_ACCOUNT = env.str("CHK_RATE_PER_ACCOUNT", default="10/h")
+
+# --- 7.2 anti-automation: attempts per IP and per account (membercenter/lib/ratelimit.py) ---
+# Every attempt counts (a POST of the form; for the captcha, each "new question"), right or
+# wrong, unlike the failed-attempt limits above. Per IP generous (mobile networks put many
+# members behind one address), per account tighter ("account": the member, or the email
+# posted on the sign-up, log-in and reset forms). "N/h": N attempts per hour (s, m, h, d).
+RATE_LIMITS = {
+    "signup": {
+        "ip": env.str("RATE_SIGNUP_PER_IP", default="20/h"),
+        "account": env.str("RATE_SIGNUP_PER_ACCOUNT", default="10/h"),
+    },
+    "login": {
+        "ip": env.str("RATE_LOGIN_PER_IP", default="60/h"),
+        "account": env.str("RATE_LOGIN_PER_ACCOUNT", default="20/h"),
+    },
+    "password_reset": {
+        "ip": env.str("RATE_PASSWORD_RESET_PER_IP", default="20/h"),
+        "account": env.str("RATE_PASSWORD_RESET_PER_ACCOUNT", default="10/h"),
+    },
+    "captcha_refresh": {
+        "ip": env.str("RATE_CAPTCHA_REFRESH_PER_IP", default="60/h"),
+        "account": env.str("RATE_CAPTCHA_REFRESH_PER_ACCOUNT", default="30/h"),
+    },
+    "upload": {
+        "ip": env.str("RATE_UPLOAD_PER_IP", default="120/h"),
+        "account": env.str("RATE_UPLOAD_PER_ACCOUNT", default="60/h"),
+    },
+    "registration": {
+        "ip": env.str("RATE_REGISTRATION_PER_IP", default="120/h"),
+        "account": env.str("RATE_REGISTRATION_PER_ACCOUNT", default="60/h"),
+    },
+    "claim": {
+        "ip": env.str("RATE_CLAIM_PER_IP", default="60/h"),
+        "account": env.str("RATE_CLAIM_PER_ACCOUNT", default="20/h"),
+    },
+}
+for _action, _scopes in RATE_LIMITS.items():
+    for _scope, _rate in _scopes.items():
+        if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", _rate.strip()):
+            _problems.append(f"RATE_{_action.upper()}_PER_{_scope.upper()}: expected attempts per period, like 20/h")
+        _scopes[_scope] = _rate.strip()
 
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="id")
@@ -397,6 +456,8 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # --- brand (the product is brand-neutral) -------------------------------------
 DEFAULT_REGION_CODE = env.str("DEFAULT_REGION_CODE", default="ID")
 BRAND_NAME = env.str("BRAND_NAME", default="Member Center")
+# 7.1 authentication: the name authenticator apps show beside the staff member's account.
+OTP_TOTP_ISSUER = BRAND_NAME
 BRAND_LOGO_URL = env.str("BRAND_LOGO_URL", default="")
 BRAND_PRIMARY_COLOR = env.str("BRAND_PRIMARY_COLOR", default="#1f5fbf")
 BRAND_ACCENT_COLOR = env.str("BRAND_ACCENT_COLOR", default="#e8590c")
@@ -409,6 +470,58 @@ for _name in ("BRAND_PRIMARY_COLOR", "BRAND_ACCENT_COLOR"):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# 7.4 headers: no other site's window keeps a handle on ours (window.opener).
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# 7.4 headers: the Content-Security-Policy (django-csp). Pages load script, style and everything
+# else from this site only; no inline script or style, no eval (htmx is configured without it).
+# A view that serves a stored file sets its own sandboxing policy (membercenter/lib/files.py),
+# which the middleware leaves as it is.
+_logo = urlsplit(BRAND_LOGO_URL)
+_logo_origin = [f"{_logo.scheme}://{_logo.netloc}" if _logo.scheme else _logo.netloc] if _logo.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_logo_origin],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# 7.4 headers: browser features no page of this site uses, denied to it and anything it embeds.
+# Members photograph invoices through <input type="file" accept="image/*">, which opens the
+# phone's camera app: that needs no "camera" permission.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# 7.4 headers: uploads never where WhiteNoise serves files to anyone (nor the other way round).
+_media, _static = Path(MEDIA_ROOT).resolve(), Path(STATIC_ROOT).resolve()
+if STORAGE_BACKEND == "local" and (_media.is_relative_to(_static) or _static.is_relative_to(_media)):
+    _problems.append("MEDIA_ROOT, STATIC_ROOT: must be separate folders, neither inside the other")
 # Production answers only over HTTPS: plain-HTTP requests are redirected (the probes at
 # /health/ and /metrics are answered before this), and browsers are told to remember it.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
@@ -468,6 +581,12 @@ CSRF_FAILURE_VIEW = "membercenter.lib.views.csrf_failure"
 # `make loadtest` only: serve /_floor/, a view that does nothing, to measure the stack's floor.
 LOADTEST_FLOOR = env.bool("LOADTEST_FLOOR", default=False)
 CLAIM_REVIEW_BUSINESS_DAYS = env.int("CLAIM_REVIEW_BUSINESS_DAYS", default=14)
+# --- 7.5 data protection -------------------------------------------------------------------
+# Documents (invoice and sticker pictures) of claims closed this many days ago are deleted;
+# the claims themselves are kept for the audit (membercenter.privacy.services).
+DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=730)
+if DOCUMENT_RETENTION_DAYS < 1:
+    _problems.append("DOCUMENT_RETENTION_DAYS: expected a number of days, at least 1")
 REWARD_CODES_KEY = env.str("REWARD_CODES_KEY", default="")
 if REWARD_CODES_KEY:
     from cryptography.fernet import Fernet

@@ -12,10 +12,12 @@ admin.site.site_header = admin.site.site_title = "Member Center — staff"
 urlpatterns = [
     path("", lib_views.home, name="home"),
     path("brand-<str:version>.css", lib_views.brand_css, name="brand_css"),
+    path("accounts/privacy/", include("membercenter.privacy.urls")),
     path("accounts/", include("membercenter.accounts.urls")),
     path("products/", include("membercenter.products.urls")),
     path("catalog/", include("membercenter.catalog.urls")),
     path("support/", include("membercenter.support.urls")),
+    path("staff/2fa/", include("membercenter.twofactor.urls")),
     path("staff/", include("membercenter.backoffice.urls")),
     path("promotions/", include("membercenter.promotions.urls")),
     path("redeem-history/", include("membercenter.claims.urls")),

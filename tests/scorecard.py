@@ -73,7 +73,9 @@ FIGURES: list[Figure] = [
     Figure("concurrency.redemption_duplicates", "Duplicate claims they made", "== 0"),
     Figure("concurrency.allocation_attempts", "Concurrent code allocation attempts"),
     Figure("concurrency.allocation_duplicates", "Codes given twice", "== 0"),
-    Figure("enumeration.differences", "Response differences, existing vs unknown email (sign-up, log-in, reset)", "== 0"),
+    Figure(
+        "enumeration.differences", "Response differences, existing vs unknown email (sign-up, log-in, reset)", "== 0"
+    ),
     Figure("enumeration.timing_gap_ms", "Timing gap, existing vs unknown email (ms, median)", "< 5", stable=False),
     *(
         Figure(f"ratelimit.{action}.first_refused", f"Rate limit: first refused attempt, {label}")
@@ -93,6 +95,7 @@ FIGURES: list[Figure] = [
     Figure("bandit.high", "bandit high-severity findings", "== 0"),
     Figure("pip_audit.vulnerabilities", "pip-audit known vulnerabilities (not waived)", "== 0"),
     Figure("statemachine.examples", "State-machine examples run (claim pipeline and limits)", ">= 1", stable=False),
+    Figure("statemachine.steps", "State-machine steps run", ">= 1", stable=False),
     Figure("statemachine.violations", "State-machine invariant violations", "== 0"),
 ]
 BY_KEY = {figure.key: figure for figure in FIGURES}

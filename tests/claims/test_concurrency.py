@@ -49,7 +49,7 @@ def _outcomes(results) -> Counter:
     return kinds
 
 
-def test_fifty_submits_of_one_product_with_different_tokens_make_one_claim():
+def test_fifty_submits_of_one_product_with_different_tokens_make_one_claim(scorecard):
     promotion = PromotionFactory()
     member = UserFactory()
     product = eligible_product(member)
@@ -57,6 +57,9 @@ def test_fifty_submits_of_one_product_with_different_tokens_make_one_claim():
 
     results = run_together(jobs, within=20)
 
+    # The security scorecard: the same product redeemed at once by 50 requests, and the claims beyond one.
+    scorecard.record("concurrency.redemption_attempts", len(jobs))
+    scorecard.record("concurrency.redemption_duplicates", max(Claim.objects.count() - 1, 0))
     outcomes = _outcomes(results)
     assert outcomes["claim"] == 1, outcomes
     assert sum(outcomes.values()) == 50 and set(outcomes) <= {"claim", "ineligible", "taken"}, outcomes

@@ -7,6 +7,7 @@ starting with that environment would get. Two run real `manage.py` processes.
 from __future__ import annotations
 
 import os
+import re
 import runpy
 
 import pytest
@@ -35,11 +36,15 @@ def problems(monkeypatch, environment: dict[str, str]) -> str:
 # --- the whole production environment ------------------------------------------------------
 
 
-def test_check_deploy_with_the_production_environment_reports_nothing(deploy_database):
+def test_check_deploy_with_the_production_environment_reports_nothing(deploy_database, scorecard):
     result = run(
         ["manage.py", "check", "--deploy", "--database", "default", "--fail-level", "WARNING"], production_env()
     )
 
+    # The security scorecard: each warning is printed with its id, e.g. "(security.W004)".
+    warnings = re.findall(r"\(([\w.]+\.W\d+)\)", result.stdout + result.stderr)
+    scorecard.record("deploy.check_warnings", len(warnings))
+    assert not warnings, warnings
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr

@@ -357,34 +357,34 @@ def png_with_text(key: str, value: str) -> bytes:
     return encoded(Image.new("RGB", (10, 10)), "PNG", pnginfo=text)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        encoded(Image.new("RGB", (10, 10)), "JPEG", comment=b"<?php system($_GET['c']); ?>"),
-        png_with_text("Link", "JaVaScRiPt:alert(1)"),
-        encoded(Image.new("RGB", (10, 10)), "WEBP", xmp=b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
-        image_bytes("PNG", size=(10, 10)) + b"<IFRAME src=//evil.example>",
-        handmade_pdf(catalog=b"/OpenAction << /S /URI /URI (javascript:alert(1)) >> "),
-    ],
-    ids=["php-in-jpeg-comment", "javascript-in-png-text", "svg-in-webp-xmp", "iframe-after-png", "javascript-pdf-link"],
-)
+MARKUP = {
+    "php-in-jpeg-comment": encoded(Image.new("RGB", (10, 10)), "JPEG", comment=b"<?php system($_GET['c']); ?>"),
+    "javascript-in-png-text": png_with_text("Link", "JaVaScRiPt:alert(1)"),
+    "svg-in-webp-xmp": encoded(
+        Image.new("RGB", (10, 10)), "WEBP", xmp=b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
+    ),
+    "iframe-after-png": image_bytes("PNG", size=(10, 10)) + b"<IFRAME src=//evil.example>",
+    "javascript-pdf-link": handmade_pdf(catalog=b"/OpenAction << /S /URI /URI (javascript:alert(1)) >> "),
+}
+
+
+@pytest.mark.parametrize("data", MARKUP.values(), ids=MARKUP.keys())
 def test_markup_hidden_in_any_accepted_format_is_refused(data):
     assert WEB_PAGE_CODE in refusal(data)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"MZ\x90\x00" + bytes(4000),
-        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
-        b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-        b"<!DOCTYPE html><html><body>invoice</body></html>",
-        b"Invoice INV-1234, total Rp 1.500.000",
-        encoded(Image.new("RGB", (10, 10)), "TIFF"),
-        encoded(Image.new("RGB", (10, 10)), "BMP"),
-    ],
-    ids=["exe", "svg", "svg-with-script", "html", "text", "tiff", "bmp"],
-)
+NOT_PICTURES = {
+    "exe": b"MZ\x90\x00" + bytes(4000),
+    "svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    "svg-with-script": b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    "html": b"<!DOCTYPE html><html><body>invoice</body></html>",
+    "text": b"Invoice INV-1234, total Rp 1.500.000",
+    "tiff": encoded(Image.new("RGB", (10, 10)), "TIFF"),
+    "bmp": encoded(Image.new("RGB", (10, 10)), "BMP"),
+}
+
+
+@pytest.mark.parametrize("data", NOT_PICTURES.values(), ids=NOT_PICTURES.keys())
 def test_what_is_not_a_picture_or_pdf_is_refused(data):
     assert NOT_A_PICTURE in refusal(data, name="invoice.jpg", content_type="image/jpeg")
 
@@ -393,39 +393,49 @@ def test_an_empty_file_is_refused():
     assert refusal(b"") == "The submitted file is empty."
 
 
-@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
-def test_a_zip_renamed_jpg_is_refused(compression):
+def zip_of_pictures(compression: int) -> bytes:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression) as zipped:
         zipped.writestr("invoice.jpg", image_bytes("JPEG"))
         zipped.writestr("invoice.pdf", pdf_of(Image.new("RGB", (10, 10))))
-    assert NOT_A_PICTURE in refusal(archive.getvalue(), name="invoice.jpg", content_type="image/jpeg")
+    return archive.getvalue()
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "HEIF"])
-def test_a_truncated_picture_is_refused_as_damaged(fmt):
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_zip_renamed_jpg_is_refused(compression):
+    assert NOT_A_PICTURE in refusal(zip_of_pictures(compression), name="invoice.jpg", content_type="image/jpeg")
+
+
+def truncated(fmt: str) -> bytes:
     data = encoded(noise((600, 400)), fmt)
-    assert DAMAGED in refusal(data[: len(data) // 2])
+    return data[: len(data) // 2]
+
+
+TRUNCATED_FORMATS = ["JPEG", "PNG", "GIF", "WEBP", "HEIF"]
+
+
+@pytest.mark.parametrize("fmt", TRUNCATED_FORMATS)
+def test_a_truncated_picture_is_refused_as_damaged(fmt):
+    assert DAMAGED in refusal(truncated(fmt))
 
 
 def test_a_jpeg_cut_after_its_header_is_refused_as_damaged():
     assert DAMAGED in refusal(image_bytes("JPEG")[:300])
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        png_declaring(30_000, 30_000),
-        png_declaring(7_000, 7_000),
-        gif_declaring(30_000, 30_000),
-        gif_declaring(7_000, 7_000),
-        webp_declaring(16_000, 16_000),
-        webp_declaring(7_000, 7_000),
-        jpeg_declaring(60_000, 60_000),
-        jpeg_declaring(7_000, 7_000),
-    ],
-    ids=["png-900MP", "png-49MP", "gif-900MP", "gif-49MP", "webp-256MP", "webp-49MP", "jpeg-3600MP", "jpeg-49MP"],
-)
+BOMBS = {
+    "png-900MP": png_declaring(30_000, 30_000),
+    "png-49MP": png_declaring(7_000, 7_000),
+    "gif-900MP": gif_declaring(30_000, 30_000),
+    "gif-49MP": gif_declaring(7_000, 7_000),
+    "webp-256MP": webp_declaring(16_000, 16_000),
+    "webp-49MP": webp_declaring(7_000, 7_000),
+    "jpeg-3600MP": jpeg_declaring(60_000, 60_000),
+    "jpeg-49MP": jpeg_declaring(7_000, 7_000),
+}
+
+
+@pytest.mark.parametrize("data", BOMBS.values(), ids=BOMBS.keys())
 def test_a_decompression_bomb_is_refused_before_decoding(no_decoding, data, settings):
     settings.UPLOAD_MAX_PIXELS = 40_000_000
     assert "too large (more than 40 megapixels)" in refusal(data)
@@ -554,17 +564,82 @@ def test_a_password_protected_pdf_is_refused():
     assert "protected with a password" in refusal(encrypted_pdf(), name="invoice.pdf")
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"%PDF-1.4\n" + b"garbage " * 200,
-        handmade_pdf()[:250],
-        b"%PDF-1.7\n%%EOF\n",
-    ],
-    ids=["garbage", "truncated", "no-pages"],
-)
+BROKEN_PDFS = {
+    "garbage": b"%PDF-1.4\n" + b"garbage " * 200,
+    "truncated": handmade_pdf()[:250],
+    "no-pages": b"%PDF-1.7\n%%EOF\n",
+}
+
+
+@pytest.mark.parametrize("data", BROKEN_PDFS.values(), ids=BROKEN_PDFS.keys())
 def test_a_broken_pdf_is_refused_as_damaged(data):
     assert "This PDF could not be read; it may be damaged" in refusal(data, name="invoice.pdf")
+
+
+def hostile_uploads() -> list[tuple[str, object, dict[str, int]]]:
+    """Every hostile or broken file of this module: (id, the uploaded file, the settings it is tried with)."""
+    lying_data = image_bytes("JPEG")
+    cases: list[tuple[str, object, dict[str, int]]] = [
+        *((f"markup/{k}", upload(v), {}) for k, v in MARKUP.items()),
+        *((f"not-a-picture/{k}", upload(v), {}) for k, v in NOT_PICTURES.items()),
+        *((f"bomb/{k}", upload(v), {"UPLOAD_MAX_PIXELS": 40_000_000}) for k, v in BOMBS.items()),
+        *((f"broken-pdf/{k}", upload(v, name="invoice.pdf"), {}) for k, v in BROKEN_PDFS.items()),
+        *((f"truncated/{fmt}", upload(truncated(fmt)), {}) for fmt in TRUNCATED_FORMATS),
+        *((f"zip/{c}", upload(zip_of_pictures(c)), {}) for c in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED)),
+        ("empty", upload(b""), {}),
+        ("jpeg-cut-after-header", upload(image_bytes("JPEG")[:300]), {}),
+        (
+            "gif-web-page-in-comment",
+            upload(
+                encoded(Image.new("P", (10, 10)), "GIF", comment=b"<html><script>alert(1)</script></html>"),
+                name="invoice.gif",
+                content_type="image/gif",
+            ),
+            {},
+        ),
+        ("gif-script-after-end", upload(image_bytes("GIF", size=(10, 10)) + b"<script>alert(1)</script>"), {}),
+        ("heic-over-pixel-limit", upload(encoded(Image.new("RGB", (200, 100)), "HEIF")), {"UPLOAD_MAX_PIXELS": 10_000}),
+        ("pdf-with-password", upload(encrypted_pdf(), name="invoice.pdf"), {}),
+        ("one-byte-over-size", upload(lying_data), {"UPLOAD_MAX_BYTES": len(lying_data) - 1}),
+        (
+            "size-declared-wrong",
+            InMemoryUploadedFile(io.BytesIO(lying_data), "invoice", "invoice.jpg", "image/jpeg", size=10, charset=None),
+            {"UPLOAD_MAX_BYTES": len(lying_data) - 1},
+        ),
+    ]
+    return cases
+
+
+@pytest.mark.django_db
+def test_every_hostile_upload_is_refused_by_the_upload_service_without_a_server_error(settings, scorecard):
+    """Each hostile file above, through `upload_store` (what every upload form calls): refused with a message."""
+    from membercenter.evidence.models import Scan, Upload
+    from membercenter.evidence.services import upload_store
+    from tests.factories import UserFactory
+
+    member = UserFactory()
+    cases = hostile_uploads()
+    accepted, server_errors, messages = [], [], set()
+    defaults = {name: getattr(settings, name) for name in ("UPLOAD_MAX_PIXELS", "UPLOAD_MAX_BYTES")}
+    for case_id, file, overrides in cases:
+        for name, value in {**defaults, **overrides}.items():
+            setattr(settings, name, value)
+        try:
+            upload_store(owner=member, kind=Upload.Kind.INVOICE, upload=file)
+        except UploadRejected as err:
+            messages.add(str(err))
+        except Exception as err:  # noqa: BLE001 — a server error is what this test counts
+            server_errors.append((case_id, repr(err)))
+        else:
+            accepted.append(case_id)
+
+    scorecard.record("uploads.hostile_tried", len(cases))
+    scorecard.record("uploads.hostile_accepted", len(accepted))
+    scorecard.record("uploads.server_errors", len(server_errors))
+    assert len({case_id for case_id, _, _ in cases}) == len(cases) >= 35
+    assert not accepted, accepted
+    assert not server_errors, server_errors
+    assert all(messages) and not Upload.objects.exists() and not Scan.objects.exists()
 
 
 @pytest.mark.parametrize(

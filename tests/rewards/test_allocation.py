@@ -136,7 +136,7 @@ def _given_codes() -> list[int]:
 # --- tests -----------------------------------------------------------------------------------
 
 
-def test_200_concurrent_allocations_against_150_codes_then_50_more_codes_serve_the_rest():
+def test_200_concurrent_allocations_against_150_codes_then_50_more_codes_serve_the_rest(scorecard):
     reward = code_reward()
     approved_claims(200, reward=reward)
     codes = new_codes(150)
@@ -146,13 +146,16 @@ def test_200_concurrent_allocations_against_150_codes_then_50_more_codes_serve_t
 
     results = run_together([lambda pk=pk: grant_allocate(grant_id=pk) for pk in grant_ids])
 
+    given = _given_codes()
+    # The security scorecard: 200 allocations at once, and the codes that went to more than one grant.
+    scorecard.record("concurrency.allocation_attempts", len(grant_ids))
+    scorecard.record("concurrency.allocation_duplicates", len(given) - len(set(given)))
     errors = [r for r in results if not isinstance(r, bool)]
     assert not errors, errors[:3]
     assert Counter(results) == Counter({True: 150, False: 50})
     assert Counter(RewardGrant.objects.values_list("status", flat=True)) == Counter(
         {RewardGrant.Status.ALLOCATED: 150, RewardGrant.Status.WAITING: 50}
     )
-    given = _given_codes()
     assert len(given) == len(set(given)) == 150
     assert RewardCode.objects.filter(pool=pool, grant__isnull=False).count() == 150
     assert not RewardGrant.objects.filter(status=RewardGrant.Status.WAITING).exclude(code=None).exists()

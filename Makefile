@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run worker beat test test-fast bench setup migrate demo lint messages clean
+.PHONY: run worker beat test test-fast bench setup migrate demo lint typecheck security dast messages clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -59,6 +59,21 @@ loadtest: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: setup
+	@mkdir -p var
+	TESTING=1 $(BIN)/mypy membercenter security --cache-dir var/mypy-cache
+
+# The code checkers as the test suite runs them (bandit, pip-audit with security/pip-audit-waivers.toml,
+# ruff, mypy; tests/security/test_tooling.py), each printing what it found.
+security: setup
+	@mkdir -p var
+	TESTING=1 $(BIN)/python -m pytest -m tooling -ra -s tests/security/test_tooling.py $(PYTEST_ARGS)
+
+# A time-boxed wapiti scan of the app on loopback, logged in as the demo member (installs Debian's
+# wapiti if missing); fails on any finding. Report in var/dast/report.json. DAST_ARGS: e.g. "--max-scan-time 300".
+dast: setup
+	$(BIN)/python security/dast.py $(DAST_ARGS)
 
 messages: setup
 	$(BIN)/python manage.py makemessages -l id -l en --ignore=.venv --ignore=var --no-obsolete

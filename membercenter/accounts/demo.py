@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ def demo_users_load() -> None:
     now = timezone.now()
     staff_group, _ = Group.objects.get_or_create(name="Catalog staff")
     staff_group.permissions.set(Permission.objects.filter(codename__in=_CATALOG_PERMS))
-    people = [
+    people: list[tuple[str, dict[str, Any]]] = [
         (DEMO_MEMBER, {"first_name": "Joko", "last_name": "Santoso", "phone": "08123456789"}),
         (DEMO_STAFF, {"first_name": "Sari", "last_name": "Staff", "is_staff": True}),
         (DEMO_ADMIN, {"first_name": "Adi", "last_name": "Admin", "is_staff": True, "is_superuser": True}),

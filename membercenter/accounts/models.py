@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -51,7 +52,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
     reward_terms_accepted_at = models.DateTimeField(_("reward program terms accepted"), null=True, blank=True)
     privacy_accepted_at = models.DateTimeField(_("privacy policy accepted"), null=True, blank=True)
-    newsletters = models.ManyToManyField(
+    newsletters: models.ManyToManyField[NewsletterList, NewsletterSubscription] = models.ManyToManyField(
         "NewsletterList", through="NewsletterSubscription", blank=True, related_name="subscribers"
     )
     review_regions = models.ManyToManyField(
@@ -65,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")

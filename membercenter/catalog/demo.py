@@ -81,7 +81,7 @@ def _categories_load() -> dict[str, Category]:
 def _sn_help_image_ensure(category: Category) -> None:
     """Draw the picture once; a picture that staff uploaded instead is kept."""
     image = category.sn_help_image
-    if image and image.storage.exists(image.name):
+    if image and image.name and image.storage.exists(image.name):
         return
     caption = category.name_en if category.name_en == category.name_id else f"{category.name_en} / {category.name_id}"
     image.save(f"{category.slug}.png", ContentFile(sn_help_png(category.slug, caption)), save=True)

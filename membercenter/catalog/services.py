@@ -13,6 +13,7 @@ from typing import Protocol, TextIO
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -290,12 +291,22 @@ def _serials_upsert(sql: str, batch: list[SerialParams]) -> int:
         return max(cursor.rowcount, 0)
 
 
+def _serial_column(name: str) -> str:
+    """The column of one of the serial registry's own fields (not a relation seen from the other side)."""
+    field = Serial._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"Serial.{name} has no column")
+    return field.column
+
+
 def _rows_not_in_registry(cursor: CursorWrapper, batch: list[SerialParams]) -> list[SerialParams]:
     """The batch without the rows that the registry already holds with the same values."""
     meta = Serial._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _SERIAL_COLUMNS)
-    select = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('sn').column)} IN "  # noqa: S608
+    columns = ", ".join(quote(_serial_column(name)) for name in _SERIAL_COLUMNS)
+    # Quoted identifiers from the model's metadata only; the values go as parameters.
+    sn_column = quote(_serial_column("sn"))
+    select = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {sn_column} IN "  # noqa: S608  # nosec B608
     stored: set[tuple[object, ...]] = set()
     for start in range(0, len(batch), _LOOKUP_CHUNK):
         chunk = batch[start : start + _LOOKUP_CHUNK]
@@ -313,7 +324,7 @@ def _serial_upsert_sql() -> str:
     meta = Serial._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    key, *values = (quote(meta.get_field(name).column) for name in _SERIAL_COLUMNS)
+    key, *values = (quote(_serial_column(name)) for name in _SERIAL_COLUMNS)
     columns = ", ".join([key, *values])
     placeholders = ", ".join(["%s"] * (1 + len(values)))
     assignments = ", ".join(f"{c} = excluded.{c}" for c in values)
@@ -321,6 +332,6 @@ def _serial_upsert_sql() -> str:
     # Only quoted identifiers from the model's metadata go into the string; the
     # values travel as parameters.
     return (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608  # nosec B608
         f"ON CONFLICT ({key}) DO UPDATE SET {assignments} WHERE {differs}"
     )

@@ -29,15 +29,13 @@ class ReadOnlyMixin:
 
 class ClaimItemInline(ReadOnlyMixin, admin.TabularInline):
     model = ClaimItem
-    fields = ["product", "active"]
-    readonly_fields = fields
+    fields = readonly_fields = ("product", "active")
     extra = 0
 
 
 class ClaimEventInline(ReadOnlyMixin, admin.TabularInline):
     model = ClaimEvent
-    fields = ["created_at", "round", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "round", "from_status", "to_status", "actor", "note")
     extra = 0
 
 
@@ -53,9 +51,12 @@ class ClaimAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         qs = super().get_queryset(request)
-        if is_administrator(request.user):
+        user = request.user
+        if not user.is_authenticated:  # the admin lets only staff in: never here
+            return qs.none()
+        if is_administrator(user):
             return qs
-        return qs.filter(region__in=request.user.review_regions.values("pk"))
+        return qs.filter(region__in=user.review_regions.values("pk"))
 
     @admin.display(description="back office")
     def back_office(self, obj: Claim) -> str:

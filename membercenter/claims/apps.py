@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 
+if TYPE_CHECKING:
+    from membercenter.evidence.models import Scan
 
-def _judge_claims_of(sender: object, scan: object, **kwargs: object) -> None:
+
+def _judge_claims_of(sender: object, scan: Scan, **kwargs: object) -> None:
     """A picture has been read: judge again the claims it belongs to."""
     from membercenter.claims.checks import on_scan_finished
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,8 +9,11 @@ from membercenter.accounts.models import User
 from membercenter.claims.models import Claim
 from membercenter.lib.captcha import CaptchaFormMixin
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def phone_field(label: str, *, required: bool = True) -> forms.RegexField:
+
+def phone_field(label: StrOrPromise, *, required: bool = True) -> forms.RegexField:
     return forms.RegexField(
         label=label,
         regex=r"^\+?[0-9 ()-]{6,20}$",

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -226,13 +227,13 @@ def _own_evidence(claim: Claim) -> tuple[list[_OwnScan], list[_OwnSerial]]:
     ).values(
         "scan_id", "scan__phash", "scan__invoice_number_key", "item__product__store_id", "item__product__store__name"
     )
-    for row in documents:
-        scans[row["scan_id"]] = _OwnScan(
-            row["scan_id"],
-            row["scan__phash"],
-            row["scan__invoice_number_key"],
-            row["item__product__store_id"],
-            row["item__product__store__name"],
+    for doc in documents:
+        scans[doc["scan_id"]] = _OwnScan(
+            doc["scan_id"],
+            doc["scan__phash"],
+            doc["scan__invoice_number_key"],
+            doc["item__product__store_id"],
+            doc["item__product__store__name"],
         )
     return list(scans.values()), list(serials.values())
 
@@ -316,17 +317,19 @@ def _links_of_scans(scan_ids: list[int], *, exclude_claim: int) -> dict[int, _Li
         "claim_items__claim__member_id",
         "claim_items__claim__submitted_at",
     )
-    for row in products:
-        link = links[row["invoice_scan_id"]]
-        link.stores.add(row["store_id"])
-        claim_id = row["claim_items__claim_id"]
+    for product in products:
+        link = links[product["invoice_scan_id"]]
+        link.stores.add(product["store_id"])
+        claim_id = product["claim_items__claim_id"]
         if claim_id is not None and claim_id != exclude_claim:
-            link.claims[claim_id] = row["claim_items__claim__submitted_at"]
-            link.claim_members[claim_id] = row["claim_items__claim__member_id"]
+            link.claims[claim_id] = product["claim_items__claim__submitted_at"]
+            link.claim_members[claim_id] = product["claim_items__claim__member_id"]
     return links
 
 
-def _linked(scan_rows: list[dict], links: dict[int, _Link], member_id: int) -> tuple[list[int], list[int]]:
+def _linked(
+    scan_rows: Sequence[Mapping[str, Any]], links: dict[int, _Link], member_id: int
+) -> tuple[list[int], list[int]]:
     """The other accounts' claims (newest first) and the accounts owning these scans."""
     dated: dict[int, dt.datetime] = {}
     members: list[int] = []
@@ -375,8 +378,8 @@ def _invoice_flags(claim: Claim, own: list[_OwnScan]) -> list[Flag]:
         .order_by("-pk")
         .values("pk", "owner_id", "phash", "invoice_number_key")[:MAX_IMAGE_CANDIDATES]
     )
-    images: list[tuple[int, dict]] = []
-    numbers: list[dict] = []
+    images: list[tuple[int, Mapping[str, Any]]] = []
+    numbers: list[Mapping[str, Any]] = []
     for row in candidates:
         # Invoices printed from one template (a marketplace's, a chain's) hash alike: when
         # both numbers were read and differ, the pictures are two invoices, not one copied.
@@ -392,7 +395,10 @@ def _invoice_flags(claim: Claim, own: list[_OwnScan]) -> list[Flag]:
     if images:
         rows = [r for _, r in images]
         claims, members = _linked(rows, links, claim.member_id)
-        params = {"distance": min(d for d, _ in images), "accounts": len({r["owner_id"] for r in rows})}
+        params: dict[str, object] = {
+            "distance": min(d for d, _ in images),
+            "accounts": len({r["owner_id"] for r in rows}),
+        }
         flags.append(Flag(Flag.SAME_INVOICE_IMAGE, params, claims, members))
     for key, store_id, store_name in sorted({(s.number_key, s.store_id, s.store_name) for s in own if s.number_key}):
         rows = [r for r in numbers if r["invoice_number_key"] == key and store_id in links[r["pk"]].stores]

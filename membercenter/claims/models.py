@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from membercenter.products.models import RegisteredProduct
 from membercenter.promotions.models import Promotion
+
+if TYPE_CHECKING:
+    from membercenter.accounts.models import User
 
 
 class Claim(models.Model):
@@ -108,14 +112,14 @@ class Claim(models.Model):
         """Claims another reviewer is working on right now (their hold has not run out)."""
         return Q(held_by__isnull=False, held_until__gt=now) & ~Q(held_by=user)
 
-    def is_held_by_other(self, user: object, now: datetime.datetime) -> bool:
-        return self.held_by_id not in (None, user.pk) and bool(self.held_until and self.held_until > now)  # type: ignore[attr-defined]
+    def is_held_by_other(self, user: User, now: datetime.datetime) -> bool:
+        return self.held_by_id not in (None, user.pk) and bool(self.held_until and self.held_until > now)
 
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
-    def move_to(self, status: str, *, by: object | None, note: str = "") -> ClaimEvent:
+    def move_to(self, status: str, *, by: User | None, note: str = "") -> ClaimEvent:
         """The one place a claim's status changes: checks ALLOWED and records the event.
 
         Call it on a row locked with select_for_update, inside the transaction

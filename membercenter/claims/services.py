@@ -248,7 +248,7 @@ def claim_approve_if_clear(*, claim_id: int, reviewer: User, visible: QuerySet[C
             return _("it is already “%(status)s”") % {"status": claim.get_status_display()}
         if claim.checks_passed is not True:
             return _("its automatic checks no longer all pass")
-        if claim.is_held_by_other(reviewer, timezone.now()):
+        if claim.is_held_by_other(reviewer, timezone.now()) and claim.held_by is not None:
             name = claim.held_by.get_full_name() or claim.held_by.email
             return _("%(name)s is reviewing it") % {"name": name}
         try:

@@ -68,7 +68,7 @@ def _digits_repaired(text: str) -> str:
         run = match.group(0)
         if sum(c.isdigit() for c in run) * 2 < len(run):
             return run
-        return run.translate(str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "]": "1"}))
+        return run.translate(str.maketrans("OoIl|]", "001111"))
 
     return _DIGITISH.sub(repair, text)
 

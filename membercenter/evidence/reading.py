@@ -305,11 +305,11 @@ def clean_invoice_number(raw: str) -> str:
         letters = sum(c.isalpha() or c in "]}" for c in part)
         digits = sum(c.isdigit() for c in part)
         if _ROMAN.match(part) and letters:  # the month in "001/INV/XI/2024", a 1 read for an I
-            part = part.upper().translate(str.maketrans({"1": "I", "L": "I", "|": "I"}))
+            part = part.upper().translate(str.maketrans("1L|", "III"))
         elif digits > letters:
-            part = part.translate(str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "]": "1"}))
+            part = part.translate(str.maketrans("OoIl|]", "001111"))
         elif letters and not digits:
-            part = part.upper().translate(str.maketrans({"0": "O", "1": "I", "|": "I", "]": "J", "}": "J"}))
+            part = part.upper().translate(str.maketrans("01|]}", "OIIJJ"))
         cleaned.append(part)
     text = "".join(cleaned)
     return re.sub(r"^1NV", "INV", text)

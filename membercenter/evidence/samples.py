@@ -247,6 +247,19 @@ def _balanced(rng: random.Random, count: int, kinds: list[tuple[str, float]]) ->
     return labels
 
 
+def _date_of_kind(kind: str, start: dt.date, end: dt.date, rng: random.Random) -> dt.date:
+    """An invoice date inside the window, on its edge, or days before or after it."""
+    if kind == "inside":
+        return start + dt.timedelta(days=rng.randrange(1, (end - start).days))
+    if kind == "edge":
+        return rng.choice((start, end))
+    if kind == "before":
+        return start - dt.timedelta(days=rng.randrange(1, 60))
+    if kind == "after":
+        return end + dt.timedelta(days=rng.randrange(1, 60))
+    raise KeyError(kind)
+
+
 def _window(rng: random.Random) -> tuple[dt.date, dt.date]:
     start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 300))
     return start, start + dt.timedelta(days=rng.randrange(30, 120))
@@ -273,12 +286,7 @@ def invoice_samples(rng: random.Random, count: int) -> list[InvoiceSample]:
             twin = next((s for s in stores if s.name == _TWINS.get(claim_store.name)), None)
             store = twin if twin and rng.random() < 0.5 else rng.choice([s for s in stores if s != claim_store])
         start, end = _window(rng)
-        date = {
-            "inside": lambda s=start, e=end: s + dt.timedelta(days=rng.randrange(1, (e - s).days)),
-            "edge": lambda s=start, e=end: rng.choice((s, e)),
-            "before": lambda s=start: s - dt.timedelta(days=rng.randrange(1, 60)),
-            "after": lambda e=end: e + dt.timedelta(days=rng.randrange(1, 60)),
-        }[date_kinds[i]]()
+        date = _date_of_kind(date_kinds[i], start, end, rng)
         model: str | None
         if model_kinds[i] == "printed":
             model = product.name

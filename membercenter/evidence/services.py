@@ -66,10 +66,12 @@ def upload_store(*, owner: User, kind: str, upload: UploadedFile) -> Upload:
     Raises UploadRejected with a message for the member.
     """
     clean = images.evidence_clean(upload)
+    if not clean.content.name:  # evidence_clean names every JPEG it makes
+        raise ValueError("evidence_clean gave an unnamed file")
     with transaction.atomic():
         row = Upload(owner=owner, kind=kind)
         row.file.save(clean.content.name, clean.content, save=False)
-        row.scan = scan_create(owner=owner, kind=kind, clean=clean, file_name=row.file.name)
+        row.scan = scan_create(owner=owner, kind=kind, clean=clean, file_name=row.file.name or "")
         row.save()
     # An in-process job has read the picture at commit: show what it found.
     row.scan.refresh_from_db()

@@ -20,6 +20,7 @@ from membercenter.evidence import images
 from membercenter.evidence.models import Scan, Upload
 from membercenter.evidence.services import scans_wait, upload_of, upload_store
 from membercenter.evidence.verdicts import Verdict
+from membercenter.lib.types import AuthenticatedHttpRequest
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Slot:
         return self.fresh and self.failed
 
 
-def slot_take(request: HttpRequest, *, name: str, kind: str) -> Slot:
+def slot_take(request: AuthenticatedHttpRequest, *, name: str, kind: str) -> Slot:
     """The slot's new file (checked and stored) or the upload kept from an earlier post."""
     slot = Slot(name=name, kind=kind, asked=request.POST.get("check") == name)
     new = request.FILES.get(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -52,7 +53,8 @@ class Verdict:
 
     @classmethod
     def from_json(cls, data: dict) -> Verdict:
-        return cls(**{k: data.get(k) for k in ("check", "ok", "detail", "read", "box", "doc")}, params=data["params"])
+        stored: dict[str, Any] = {k: data.get(k) for k in ("check", "ok", "detail", "read", "box", "doc")}
+        return cls(**stored, params=data["params"])
 
     @property
     def message(self) -> str:  # noqa: C901 — one message per outcome, read top to bottom
@@ -137,8 +139,8 @@ def invoice_verdicts(
 ) -> list[Verdict]:
     """The model, the store and the date on an invoice; the first name in model_names is the one shown."""
     unknown = _unknown(scan, doc)
-    if unknown is not None:
-        return unknown
+    if unknown is not None or scan is None:  # a missing scan always has its "unknown" verdict
+        return unknown or []
     reading = _reading().invoice_read(boxes_of(scan), models=model_names, store=store)
     found = reading.models_found[0] if reading.models_found else None
     verdicts = [
@@ -156,7 +158,7 @@ def invoice_verdicts(
             )
         )  # fmt: skip
     date = reading.invoice_date
-    where = {"read": reading.date.text if reading.date else "", "box": _box(reading.date), "doc": doc}
+    where: dict[str, Any] = {"read": reading.date.text if reading.date else "", "box": _box(reading.date), "doc": doc}
     if window is not None:
         start, end = window
         params = {"start": day(start), "end": day(end), "date": day(date) if date else ""}
@@ -177,8 +179,8 @@ def invoice_verdicts(
 
 def sticker_verdicts(scan: Scan | None, *, sn: str, doc: str = "") -> list[Verdict]:
     unknown = _unknown(scan, doc)
-    if unknown is not None:
-        return unknown
+    if unknown is not None or scan is None:  # a missing scan always has its "unknown" verdict
+        return unknown or []
     reading = _reading().sticker_read(boxes_of(scan))
     found = _reading().serial_matches(reading, sn)
     read = found.text if found else ", ".join(f.text for f in reading.serials[:3])

@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.forms.utils import ErrorDict
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +57,7 @@ class CaptchaFormMixin(forms.Form):
     )
 
     captcha_question = ""
+    _errors: ErrorDict | None
 
     def with_new_captcha(self) -> CaptchaFormMixin:
         challenge = captcha_new()
@@ -67,9 +70,11 @@ class CaptchaFormMixin(forms.Form):
                 # shown and greets the member with "required" errors for a form not yet sent.
                 self._errors = ErrorDict()
                 self.cleaned_data = {}
-            self.data = self.data.copy()
-            self.data["captcha_id"] = str(challenge.pk)
-            self.data["captcha_answer"] = ""
+            # A QueryDict from the request (or a dict in tests): its copy is mutable.
+            data = cast("QueryDict | dict[str, Any]", self.data).copy()
+            data["captcha_id"] = str(challenge.pk)
+            data["captcha_answer"] = ""
+            self.data = data
         return self
 
     def with_captcha_kept(self) -> CaptchaFormMixin:
@@ -92,8 +97,9 @@ class CaptchaFormMixin(forms.Form):
         self.cleaned_data = {}
         return self
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         # Every post spends its challenge, valid or not (a bot's too): one question, one attempt.
         ok = captcha_consume(captcha_id=cleaned.get("captcha_id", ""), answer=cleaned.get("captcha_answer", ""))
         if cleaned.get("website"):

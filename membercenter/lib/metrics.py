@@ -119,12 +119,12 @@ class QueueCollector(Collector):
 
         now = timezone.now()
         # An email being sent (leased by a worker) is not sent yet: it counts as waiting.
-        waiting = [OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING]
-        outbox = OutboxEmail.objects.filter(status__in=[*waiting, OutboxEmail.Status.FAILED]).aggregate(
+        unsent = [OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING]
+        outbox = OutboxEmail.objects.filter(status__in=[*unsent, OutboxEmail.Status.FAILED]).aggregate(
             pending=Count("pk", filter=Q(status=OutboxEmail.Status.PENDING)),
             sending=Count("pk", filter=Q(status=OutboxEmail.Status.SENDING)),
             failed=Count("pk", filter=Q(status=OutboxEmail.Status.FAILED)),
-            oldest=Min("created_at", filter=Q(status__in=waiting)),
+            oldest=Min("created_at", filter=Q(status__in=unsent)),
         )
         emails = _gauge(
             "membercenter_outbox_emails", "Emails in the outbox not sent: waiting, being sent or failed.", ["status"]

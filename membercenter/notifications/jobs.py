@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 def run_due(last_run: dict[str, float], now: float) -> list[str]:
     """Run every scheduled task whose interval has passed; returns the names run."""
     ran = []
-    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+    schedule: dict[str, dict[str, Any]] = settings.CELERY_BEAT_SCHEDULE  # {"task": dotted path, "schedule": seconds}
+    for name, entry in schedule.items():
         if now - last_run.get(name, 0.0) < float(entry["schedule"]):
             continue
         last_run[name] = now

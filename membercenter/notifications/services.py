@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -15,6 +16,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from membercenter.notifications.models import InboxMessage, OutboxEmail
+
+if TYPE_CHECKING:
+    from membercenter.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,7 @@ def _hide(text: str) -> str:
     return text
 
 
-def email_enqueue(*, template: str, to: str, context: dict, language: str, user: object | None = None) -> OutboxEmail:
+def email_enqueue(*, template: str, to: str, context: dict, language: str, user: User | None = None) -> OutboxEmail:
     """Write the email to the outbox; it is sent only once the current transaction commits.
 
     `template` names `notifications/email/<template>.{subject,txt,html}`, rendered in
@@ -74,7 +78,7 @@ def email_enqueue(*, template: str, to: str, context: dict, language: str, user:
     return row
 
 
-def notify(*, user: object, template: str, context: dict, link: str = "") -> OutboxEmail:
+def notify(*, user: User, template: str, context: dict, link: str = "") -> OutboxEmail:
     """Tell a member: an email through the outbox and the same message in their inbox.
 
     Call it inside the transaction of the change it reports: both rows commit or
@@ -82,9 +86,9 @@ def notify(*, user: object, template: str, context: dict, link: str = "") -> Out
     """
     row = email_enqueue(
         template=template,
-        to=user.email,  # type: ignore[attr-defined]
+        to=user.email,
         user=user,
-        language=user.language,  # type: ignore[attr-defined]
+        language=user.language,
         context={"user": user, "link": link, **context},
     )
     InboxMessage.objects.create(user=user, subject=row.subject, body=_hide(row.body_text), link=link)

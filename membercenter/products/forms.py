@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -55,11 +57,11 @@ class PurchaseForm(CaptchaFormMixin):
     )
     field_order = ["region", "store", "purchase_date", "channel", "captcha_answer"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         region_id = self.data.get("region") if self.is_bound else None
         region_id = region_id or self.initial.get("region")
-        self.fields["store"].queryset = stores_of_region(region_id)
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores_of_region(region_id)
 
 
 def stores_of_region(region_id: object) -> QuerySet[Store]:
@@ -71,7 +73,8 @@ def stores_of_region(region_id: object) -> QuerySet[Store]:
 def chosen_store(form: PurchaseForm) -> Store | None:
     """The store picked in a form not (yet) validated, for checking the invoice against it."""
     raw = str(form.data.get("store") or "")
-    return form.fields["store"].queryset.filter(pk=int(raw)).first() if raw.isdigit() else None
+    stores = cast(forms.ModelChoiceField, form.fields["store"]).queryset
+    return stores.filter(pk=int(raw)).first() if stores is not None and raw.isdigit() else None
 
 
 def entered_purchase_date(form: PurchaseForm) -> object:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -11,6 +13,13 @@ from membercenter.promotions.models import Promotion
 from membercenter.promotions.services import PROMOTION_FIELDS, PROMOTION_M2M, promotion_validate
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StoreMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Stores listed with their region first: "ID · Toko Maju"."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.region.code} · {obj}"
 
 
 class PromotionForm(forms.ModelForm):
@@ -27,6 +36,7 @@ class PromotionForm(forms.ModelForm):
     class Meta:
         model = Promotion
         fields = [*PROMOTION_FIELDS, *PROMOTION_M2M]
+        field_classes = {"eligible_stores": StoreMultipleChoiceField}
         widgets = {
             "regions": forms.CheckboxSelectMultiple,
             "eligible_categories": forms.CheckboxSelectMultiple,
@@ -46,16 +56,14 @@ class PromotionForm(forms.ModelForm):
             "per_member_limit": _("Empty: no limit."),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["eligible_models"].queryset = ProductModel.objects.select_related("category").order_by(
-            "category__position", "name"
-        )
-        self.fields["eligible_stores"].queryset = Store.objects.select_related("region").order_by(
-            "region__name_en", "name"
-        )
-        self.fields["eligible_stores"].label_from_instance = lambda s: f"{s.region.code} · {s}"
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["eligible_models"]
+        ).queryset = ProductModel.objects.select_related("category").order_by("category__position", "name")
+        stores = cast(forms.ModelMultipleChoiceField, self.fields["eligible_stores"])
+        stores.queryset = Store.objects.select_related("region").order_by("region__name_en", "name")
         if not self.instance.banner:
             del self.fields["banner_remove"]
 
@@ -68,8 +76,9 @@ class PromotionForm(forms.ModelForm):
         except UploadRejected as err:
             raise ValidationError(str(err), code="image") from None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         try:
             promotion_validate(data)
         except ValidationError as err:

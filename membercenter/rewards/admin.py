@@ -62,8 +62,7 @@ class RewardCodeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["pk", "pool", "masked", "imported_at"]
     list_select_related = ["pool__reward"]
     list_filter = ["pool"]
-    fields = ["pool", "masked", "imported_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("pool", "masked", "imported_at")
 
     @admin.display(description="code")
     def masked(self, obj: RewardCode) -> str:
@@ -76,9 +75,10 @@ class RewardGrantAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "reward__promotion"]
     list_select_related = ["item", "reward"]
     search_fields = ["=item__claim__id", "item__claim__member__email"]
-    fields = ["item", "reward", "status", "masked_code", "due_at", "allocated_at", "delivered_at", "courier",
-              "tracking_number", "created_at"]  # fmt: skip
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "item", "reward", "status", "masked_code", "due_at", "allocated_at", "delivered_at", "courier",
+        "tracking_number", "created_at",
+    )  # fmt: skip
 
     @admin.display(description="code")
     def masked_code(self, obj: RewardGrant) -> str:

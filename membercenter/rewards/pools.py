@@ -218,9 +218,9 @@ def rewards_with_stats(promotion: Promotion) -> list[tuple[Reward, RewardStats]]
             granted=Count("pk", filter=~Q(status=RewardGrant.Status.RETURNED)),
         )
     )
-    for row in grants:
-        s = stats[row["reward"]]
-        s.waiting_claims, s.granted = row["waiting"], row["granted"]
+    for grant in grants:
+        s = stats[grant["reward"]]
+        s.waiting_claims, s.granted = grant["waiting"], grant["granted"]
     return [(r, stats[r.pk]) for r in rewards]
 
 
@@ -238,16 +238,19 @@ def reward_validate(*, promotion: Promotion, data: dict[str, Any], reward: Rewar
     if data.get("product_model") and data.get("category"):
         errors["category"] = _("Choose a product model or a category, not both.")
     elif kind:
-        siblings = Reward.objects.filter(promotion=promotion).exclude(pk=getattr(reward, "pk", None))
+        siblings = Reward.objects.filter(promotion=promotion)
+        if reward is not None:
+            siblings = siblings.exclude(pk=reward.pk)
         if data.get("product_model"):
             clash, field = siblings.filter(product_model=data["product_model"]), "product_model"
         elif data.get("category"):
             clash, field = siblings.filter(category=data["category"]), "category"
         else:
             clash, field = siblings.filter(product_model__isnull=True, category__isnull=True), "product_model"
-        if clash.exists():
+        taken = clash.first()
+        if taken is not None:
             errors[field] = _("This promotion already has a reward for these products: %(reward)s.") % {
-                "reward": clash.first().name_en
+                "reward": taken.name_en
             }
     if reward is not None and kind and kind != reward.kind and _reward_in_use(reward):
         errors["kind"] = _("This reward has codes or claims already; its kind cannot change.")

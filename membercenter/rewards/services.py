@@ -300,11 +300,13 @@ def claim_mark_reward_sent_if_complete(claim_id: int) -> None:
 
 def code_reveal(*, grant: RewardGrant, member: User) -> str:
     """The member's own code, shown on screen; every reveal is in the audit log."""
-    if grant.item.claim.member_id != member.pk or grant.code_id is None or grant.status != RewardGrant.Status.DELIVERED:
+    mine = grant.item.claim.member_id == member.pk
+    code = grant.code if mine and grant.code_id is not None else None
+    if code is None or grant.status != RewardGrant.Status.DELIVERED:
         raise ValidationError(_("Your code has not been sent yet: it is shown here once it is."), code="unavailable")
     with transaction.atomic():
         audit_record(actor=member, action="reward.reveal", target=grant, summary=f"Code of grant {grant.pk} shown")
-    return code_decrypt(grant.code.ciphertext)
+    return code_decrypt(code.ciphertext)
 
 
 def code_email_resend(*, grant: RewardGrant, by: User) -> None:

@@ -55,11 +55,11 @@ class Command(BaseCommand):
             if kind == "invoice":
                 if options["start"] > options["end"]:
                     raise CommandError("--from must not be after --to")
-                result, _reading = invoice_check(
+                result = invoice_check(
                     path, models=options["model"], store=options["store"], start=options["start"], end=options["end"]
-                )
+                )[0]
             else:
-                result, _reading = serial_check(path, serial=options["serial"])
+                result = serial_check(path, serial=options["serial"])[0]
         except UploadRejected as exc:
             raise CommandError(f"{path}: refused: {exc}") from exc
         if options["json"]:

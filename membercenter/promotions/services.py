@@ -57,7 +57,8 @@ def promotion_validate(data: dict[str, Any]) -> None:
 def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(name)[:40] or "promotion"
     slug, n = base, 1
-    while Promotion.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    others = Promotion.objects.all() if exclude_pk is None else Promotion.objects.exclude(pk=exclude_pk)
+    while others.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -77,7 +78,7 @@ def _apply(promotion: Promotion, data: dict[str, Any], banner: ContentFile | Non
     if not promotion.slug:
         promotion.slug = _unique_slug(promotion.name_en, exclude_pk=promotion.pk)
     if banner is not None:
-        promotion.banner.save(banner.name, banner, save=False)
+        promotion.banner.save(banner.name or "banner", banner, save=False)
         changed.append("banner")
     elif banner_remove and promotion.banner:
         promotion.banner = ""

@@ -262,6 +262,17 @@ def judge(report: Path) -> tuple[list[str], list[str], dict[str, int]]:
     return failures, notes, figures
 
 
+def _scorecard_record(figures: dict[str, int], elapsed: float) -> None:
+    """The scan's figures go to var/scorecard.json beside the tests' (docs/security.md, `tests.scorecard check`)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.scorecard import store_update
+
+    at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    source = "security/dast.py (make dast)"
+    values = {**figures, "seconds": round(elapsed)}
+    store_update({f"dast.{name}": {"value": value, "test": source, "at": at} for name, value in values.items()})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # wapiti 3.0.4 bounds the crawl by --max-scan-time and each attack module by --max-attack-time:
@@ -326,6 +337,7 @@ def main() -> int:
         f"dast.other_anomalies={figures['other_anomalies']} dast.urls_and_forms={figures['urls_and_forms']} "
         f"dast.seconds={elapsed:.0f} modules={MODULES}"
     )
+    _scorecard_record(figures, elapsed)
     log(f"report: {report.relative_to(ROOT)}; server log: {(WORK / 'server.log').relative_to(ROOT)}")
     if failures:
         log(f"FAILED: {len(failures)} finding(s)")

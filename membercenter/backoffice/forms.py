@@ -49,11 +49,11 @@ class QueueFilterForm(forms.Form):
         data = data.copy() if data is not None else QueryDict(mutable=True)
         data.setdefault("status", Claim.Status.SUBMITTED)
         super().__init__(data)
-        self.fields["status"].choices = [(ALL, _("All statuses")), *Claim.Status.choices]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [(ALL, _("All statuses")), *Claim.Status.choices]
         regions = Region.objects.order_by("name_en")
         if not is_administrator(user):
             regions = regions.filter(pk__in=user.review_regions.values("pk"))
-        self.fields["region"].queryset = regions
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = regions
 
     def filters(self) -> selectors.QueueFilters:
         """The chosen filters; a bad value is dropped, never a server error."""
@@ -79,7 +79,7 @@ class ClaimNumbersField(forms.Field):
     def to_python(self, value: object) -> list[int]:
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
         try:
-            return sorted({int(v) for v in values})
+            return sorted({int(str(v)) for v in values})
         except (TypeError, ValueError):
             raise ValidationError(_("Choose claims from the list."), code="invalid") from None
 
@@ -99,7 +99,7 @@ class BulkApproveForm(forms.Form):
 class TemplateSelect(forms.Select):
     """Each option carries its text in the member's language, for the script that fills the reason."""
 
-    def __init__(self, *args: object, texts: dict[str, str] | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: Any, texts: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.texts = texts or {}
 
@@ -124,11 +124,11 @@ class ReasonForm(forms.Form):
         help_text=_("Added after the template's text. The member reads it in their email."),
     )
 
-    def __init__(self, *args: object, kind: str, language: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, kind: str, language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language = "en" if language.startswith("en") else "id"
         templates = list(selectors.reason_templates(kind=kind))
-        field = self.fields["template"]
+        field = cast(forms.ModelChoiceField, self.fields["template"])
         field.queryset = selectors.reason_templates(kind=kind)
         field.widget = TemplateSelect(texts={str(t.pk): self._text(t) for t in templates})
         field.widget.choices = field.choices
@@ -137,8 +137,9 @@ class ReasonForm(forms.Form):
     def _text(self, template: ReasonTemplate) -> str:
         return (template.text_en if self.language == "en" else template.text_id) or template.text_en
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         template, text = data.get("template"), (data.get("text") or "").strip()
         parts = []
         if template is not None:
@@ -170,8 +171,9 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, data: QueryDict | None) -> None:
         super().__init__(data)
-        self.fields["actor"].queryset = selectors.audit_actors()
-        self.fields["action"].choices = [("", _("Any action"))] + [(a, a) for a in selectors.audit_actions()]
+        cast(forms.ModelChoiceField, self.fields["actor"]).queryset = selectors.audit_actors()
+        actions = [(a, a) for a in selectors.audit_actions()]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("Any action")), *actions]
 
     def filters(self) -> selectors.AuditFilters:
         if not self.is_valid():

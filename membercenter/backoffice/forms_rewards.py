@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -37,16 +37,16 @@ class RewardForm(forms.ModelForm):
             "category": _("Only products of this category earn it (a model row wins over a category row)."),
         }
 
-    def __init__(self, *args: object, promotion: Promotion, **kwargs: object) -> None:
+    def __init__(self, *args: Any, promotion: Promotion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.promotion = promotion
-        self.fields["kind"].choices = Reward.Kind.choices
-        self.fields["product_model"].queryset = ProductModel.objects.select_related("category").order_by(
-            "category__position", "name"
-        )
-        self.fields["product_model"].empty_label = _("Any model")
-        self.fields["category"].queryset = Category.objects.order_by("position", "name_en")
-        self.fields["category"].empty_label = _("Any category")
+        cast(forms.ChoiceField, self.fields["kind"]).choices = Reward.Kind.choices
+        product_model = cast(forms.ModelChoiceField, self.fields["product_model"])
+        product_model.queryset = ProductModel.objects.select_related("category").order_by("category__position", "name")
+        product_model.empty_label = _("Any model")
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category.queryset = Category.objects.order_by("position", "name_en")
+        category.empty_label = _("Any category")
         self.fields["currency"].widget.attrs.update({"maxlength": 3, "autocapitalize": "characters", "size": 4})
         if not self.instance.pk and not self.is_bound:
             region = promotion.regions.order_by("pk").first()
@@ -56,8 +56,9 @@ class RewardForm(forms.ModelForm):
     def clean_currency(self) -> str:
         return (self.cleaned_data.get("currency") or "").strip().upper()
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         try:
             reward_validate(promotion=self.promotion, data=data, reward=self.instance if self.instance.pk else None)
         except ValidationError as err:
@@ -66,7 +67,7 @@ class RewardForm(forms.ModelForm):
                     self.add_error(field if field in self.fields else None, errors)
         return data
 
-    def service_data(self) -> dict:
+    def service_data(self) -> dict[str, Any]:
         return {f: self.cleaned_data.get(f) for f in REWARD_FIELDS}
 
 
@@ -80,6 +81,7 @@ class CodeImportForm(forms.Form):
     def clean_file(self) -> str:
         """The file's text; the codes themselves are checked by the import, line by line."""
         upload = self.cleaned_data["file"]
+        self.file_name: str = upload.name or ""  # for the audit log
         if upload.size > CODES_FILE_MAX_BYTES:
             raise ValidationError(_("The file is larger than 10 MB; split it in parts."), code="size")
         try:
@@ -105,7 +107,7 @@ class ClaimsExportForm(forms.Form):
 
     def __init__(self, data: QueryDict | None = None, *, user: User) -> None:
         super().__init__(data)
-        self.fields["status"].choices = [("", _("All statuses")), *Claim.Status.choices]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [("", _("All statuses")), *Claim.Status.choices]
         # Only the promotions this user manages are offered, and only they are accepted.
         promotion = cast(forms.ModelChoiceField, self.fields["promotion"])
         promotion.queryset = authz.promotions_managed_by(user).order_by("-redeem_end", "name_en")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -30,8 +31,9 @@ from membercenter.promotions.selectors import (
     product_eligibility,
     promotions_rules_load,
 )
-from membercenter.rewards import shipments
-from membercenter.rewards.models import Reward
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DUE_SOON_DAYS = 3
 QUEUE_ORDER = ("due_on", "submitted_at", "pk")
@@ -209,7 +211,7 @@ class ItemView:
     registration_overlay: Overlay | None = None  # over the invoice given at registration
 
     @property
-    def rules(self) -> list[tuple[str, bool, str]]:
+    def rules(self) -> list[tuple[StrOrPromise, bool, str]]:
         return [(RULE_LABELS.get(v.rule, v.rule), v.ok, v.message) for v in self.eligibility.verdicts]
 
 
@@ -462,12 +464,3 @@ def audit_actions() -> list[str]:
 
 def outbox_failures() -> QuerySet[OutboxEmail]:
     return OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED).select_related("user").order_by("-created_at")
-
-
-def shipment_counts(*, user: User, promotion_id: int | None = None) -> dict[str, int]:
-    """How many gifts of `user`'s promotions are in each status (under the promotion filter): one query."""
-    qs = authz.grants_managed_by(user).filter(reward__kind=Reward.Kind.GIFT)
-    if promotion_id:
-        qs = qs.filter(item__claim__promotion_id=promotion_id)
-    counts = qs.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in shipments.GIFT_STATUSES})
-    return {s: counts[s] or 0 for s in shipments.GIFT_STATUSES}

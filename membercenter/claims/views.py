@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,13 +17,16 @@ from membercenter.claims.forms import RedeemAgainForm
 from membercenter.claims.models import Claim, ClaimDocument, ClaimItem
 from membercenter.evidence.models import Upload
 from membercenter.evidence.slots import Slot, checking_only, slot_take, slots_judge
-from membercenter.evidence.verdicts import invoice_verdicts, sticker_verdicts
+from membercenter.evidence.verdicts import Verdict, invoice_verdicts, sticker_verdicts
 from membercenter.lib import authz
 from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
+from membercenter.lib.types import AuthenticatedHttpRequest
+from membercenter.products.models import RegisteredProduct
+from membercenter.promotions.models import Promotion
 
 
-def _own_claim(request: HttpRequest, pk: int) -> Claim:
+def _own_claim(request: AuthenticatedHttpRequest, pk: int) -> Claim:
     # The selector reads only the member's own claims, with what the pages show (authz.OWNER_PATHS).
     claim = selectors.member_claim(member=request.user, pk=pk)
     if claim is None:
@@ -30,19 +35,19 @@ def _own_claim(request: HttpRequest, pk: int) -> Claim:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     claims = selectors.member_claims(member=request.user)
     return render(request, "claims/history.html", {"claims": claims, "tab": "history"})
 
 
 @login_required
-def submitted(request: HttpRequest, pk: int) -> HttpResponse:
+def submitted(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/submitted.html", {"claim": _own_claim(request, pk)})
 
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = _own_claim(request, pk)
     try:
         services.claim_withdraw(claim=claim, member=request.user)
@@ -53,7 +58,26 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("claims:history")
 
 
-def _again_slots(request: HttpRequest, claim: Claim) -> list[tuple[ClaimItem, Slot, Slot]]:
+def _doc(slot: Slot) -> str:
+    """The picture's name in a verdict ("upload:<id>"); judges only see slots with an upload."""
+    return f"upload:{slot.upload.pk}" if slot.upload is not None else ""
+
+
+def _invoice_judge(slot: Slot, *, product: RegisteredProduct, promotion: Promotion) -> list[Verdict]:
+    return invoice_verdicts(
+        slot.scan,
+        model_names=product.serial.product_model.invoice_names,
+        store=product.store.name,
+        window=(promotion.purchase_start, promotion.purchase_end),
+        doc=_doc(slot),
+    )
+
+
+def _photo_judge(slot: Slot, *, product: RegisteredProduct) -> list[Verdict]:
+    return sticker_verdicts(slot.scan, sn=product.serial.sn, doc=_doc(slot))
+
+
+def _again_slots(request: AuthenticatedHttpRequest, claim: Claim) -> list[tuple[ClaimItem, Slot, Slot]]:
     """Each product's new invoice and sticker photo (either optional), checked as they arrive."""
     rows = []
     promotion = claim.promotion
@@ -65,23 +89,14 @@ def _again_slots(request: HttpRequest, claim: Claim) -> list[tuple[ClaimItem, Sl
         else:
             invoice = Slot(f"invoice_{product.pk}", Upload.Kind.INVOICE)
             photo = Slot(f"serial_photo_{product.pk}", Upload.Kind.SERIAL_PHOTO)
-        slots_judge(
-            [invoice],
-            lambda s, p=product: invoice_verdicts(
-                s.scan,
-                model_names=p.serial.product_model.invoice_names,
-                store=p.store.name,
-                window=(promotion.purchase_start, promotion.purchase_end),
-                doc=f"upload:{s.upload.pk}",
-            ),
-        )
-        slots_judge([photo], lambda s, p=product: sticker_verdicts(s.scan, sn=p.serial.sn, doc=f"upload:{s.upload.pk}"))
+        slots_judge([invoice], partial(_invoice_judge, product=product, promotion=promotion))
+        slots_judge([photo], partial(_photo_judge, product=product))
         rows.append((item, invoice, photo))
     return rows
 
 
 @login_required
-def again(request: HttpRequest, pk: int) -> HttpResponse:
+def again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Redeem Again: new documents per product (checked as they are chosen), editable recipient, captcha."""
     claim = _own_claim(request, pk)
     if claim.status != Claim.Status.SENT_BACK:
@@ -120,6 +135,6 @@ def again(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def document(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
+def document(request: AuthenticatedHttpRequest, pk: int, doc_pk: int) -> FileResponse:
     doc = authz.owned_or_404(request.user, ClaimDocument.objects.all(), pk=doc_pk, item__claim_id=pk)
     return private_image_response(doc.file)

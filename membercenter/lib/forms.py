@@ -4,8 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def form_add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: by field where it names one of the form's fields."""
+def form_add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where it names one of the form's fields.
+
+    Any form (Form or ModelForm): `add_error` and `fields` are BaseForm's.
+    """
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from membercenter.lib import authz
 from membercenter.lib.files import private_image_response
 from membercenter.lib.forms import form_add_service_error
 from membercenter.lib.ratelimit import failure_record, failures_exhausted
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.lib.views import rate_limited
 from membercenter.products import forms, selectors, services
 from membercenter.promotions.selectors import products_promotions
@@ -24,11 +27,11 @@ from membercenter.promotions.selectors import products_promotions
 _WIZARD = "product_registration"
 
 
-def _wizard(request: HttpRequest) -> dict:
+def _wizard(request: AuthenticatedHttpRequest) -> dict:
     return request.session.get(_WIZARD, {})
 
 
-def _wizard_serial(request: HttpRequest) -> Serial | None:
+def _wizard_serial(request: AuthenticatedHttpRequest) -> Serial | None:
     serial_id = _wizard(request).get("serial_id")
     if serial_id is None:
         return None
@@ -40,7 +43,7 @@ def _taken_context(sn: str) -> dict:
 
 
 @login_required
-def register_serial(request: HttpRequest) -> HttpResponse:
+def register_serial(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 1: the serial number, looked up in the factory registry."""
     initial = {"serial_number": request.GET.get("sn", "")}
     form = forms.SerialForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -66,7 +69,7 @@ def register_serial(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def register_chk(request: HttpRequest) -> HttpResponse:
+def register_chk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 2: the CHK code from the same sticker proves the member holds the product."""
     serial = _wizard_serial(request)
     if serial is None:
@@ -93,17 +96,18 @@ INVOICE_HELP = gettext_lazy(
 
 def _invoice_verdicts(slot: Slot, serial: Serial, form: forms.PurchaseForm) -> list:
     store = forms.chosen_store(form)
+    purchase_date = forms.entered_purchase_date(form)  # a date, or None when not (yet) a valid one
     return invoice_verdicts(
         slot.scan,
         model_names=serial.product_model.invoice_names,
         store=store.name if store else None,
-        purchase_date=forms.entered_purchase_date(form),
+        purchase_date=purchase_date if isinstance(purchase_date, dt.date) else None,
         doc=f"upload:{slot.upload.pk}" if slot.upload else "",
     )
 
 
 @login_required
-def register_purchase(request: HttpRequest) -> HttpResponse:
+def register_purchase(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Step 3: where and when it was bought, with the invoice (checked as soon as it is chosen)."""
     serial = _wizard_serial(request)
     chk = _wizard(request).get("chk")
@@ -155,21 +159,21 @@ def register_purchase(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def registered(request: HttpRequest, pk: int) -> HttpResponse:
+def registered(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Step 4: done."""
     product = authz.owned_or_404(request.user, selectors.member_products(member=request.user), pk=pk)
     return render(request, "products/registered.html", {"product": product, "step": 4})
 
 
 @login_required
-def store_options(request: HttpRequest) -> HttpResponse:
+def store_options(request: AuthenticatedHttpRequest) -> HttpResponse:
     """htmx: the store <option>s of the chosen region."""
     stores = forms.stores_of_region(request.GET.get("region"))
     return render(request, "products/_store_options.html", {"stores": stores})
 
 
 @login_required
-def my_products(request: HttpRequest) -> HttpResponse:
+def my_products(request: AuthenticatedHttpRequest) -> HttpResponse:
     products = list(selectors.member_products(member=request.user))
     promotions = products_promotions(member=request.user, products=products)
     rows = [{"product": p, "promotions": promotions.get(p.pk, [])} for p in products]
@@ -177,7 +181,7 @@ def my_products(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invoice(request: HttpRequest, pk: int) -> FileResponse:
+def invoice(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The invoice picture, for its owner and staff only; anyone else gets 404."""
     product = authz.products_visible_to(request.user).filter(pk=pk).first()
     if product is None:

@@ -11,12 +11,14 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
 from membercenter.claims.models import Claim, ClaimItem
 from membercenter.promotions.models import Promotion
+from membercenter.rewards.shipments import scope_label
 
 CLAIMS_HEADER = [
     "claim_id", "promotion", "member_email", "region", "claim_status", "product", "serial_number",
@@ -43,10 +45,13 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _items(*, promotion_id: int | None, status: str) -> Iterator[ClaimItem]:
+def _items(*, promotion_id: int | None, status: str, promotions: QuerySet[Promotion] | None) -> Iterator[ClaimItem]:
     qs = ClaimItem.objects.select_related(
         "claim__member", "claim__promotion", "claim__region", "product__serial__product_model", "grant__reward"
     ).order_by("claim_id", "pk")
+    if promotions is not None:
+        # A subquery: still one query for the whole export.
+        qs = qs.filter(claim__promotion__in=promotions.values("pk"))
     if promotion_id:
         qs = qs.filter(claim__promotion_id=promotion_id)
     if status:
@@ -54,11 +59,16 @@ def _items(*, promotion_id: int | None, status: str) -> Iterator[ClaimItem]:
     return qs.iterator(chunk_size=CHUNK)
 
 
-def claims_export_rows(*, promotion_id: int | None = None, status: str = "") -> Iterator[list[str]]:
-    """The header, then one row per claim item (every product of every claim, in claim order)."""
+def claims_export_rows(
+    *, promotion_id: int | None = None, status: str = "", promotions: QuerySet[Promotion] | None = None
+) -> Iterator[list[str]]:
+    """The header, then one row per claim item (every product of every claim, in claim order).
+
+    `promotions` is the exporter's scope (None: every promotion, for administrators).
+    """
     yield CLAIMS_HEADER
     statuses = dict(Claim.Status.choices)
-    for item in _items(promotion_id=promotion_id, status=status):
+    for item in _items(promotion_id=promotion_id, status=status, promotions=promotions):
         claim = item.claim
         grant = getattr(item, "grant", None)
         model = item.product.serial.product_model
@@ -71,17 +81,21 @@ def claims_export_rows(*, promotion_id: int | None = None, status: str = "") -> 
         )]  # fmt: skip
 
 
-def claims_export_lines(*, promotion_id: int | None = None, status: str = "") -> Iterator[str]:
+def claims_export_lines(
+    *, promotion_id: int | None = None, status: str = "", promotions: QuerySet[Promotion] | None = None
+) -> Iterator[str]:
     """The export as CSV text, a line at a time."""
     writer = csv.writer(_Echo())
-    for row in claims_export_rows(promotion_id=promotion_id, status=status):
+    for row in claims_export_rows(promotion_id=promotion_id, status=status, promotions=promotions):
         yield writer.writerow(row)
 
 
-def claims_export_record(*, actor: User, promotion_id: int | None = None, status: str = "") -> None:
-    """Audit the export before any row leaves: who took which claims' data."""
+def claims_export_record(
+    *, actor: User, promotion_id: int | None = None, status: str = "", promotions: QuerySet[Promotion] | None = None
+) -> None:
+    """Audit the export before any row leaves: who took which claims' data (one entry, naming the scope)."""
     promotion = Promotion.objects.filter(pk=promotion_id).first() if promotion_id else None
-    scope = f"promotion “{promotion.name_en}”" if promotion else "all promotions"
+    scope = f"promotion “{promotion.name_en}”" if promotion else scope_label(promotions)
     with transaction.atomic():
         audit_record(
             actor=actor,

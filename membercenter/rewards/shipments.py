@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,7 +59,16 @@ EXPORT_HEADER = [
     "tracking_number",
 ]
 IMPORT_MAX_ROWS = 20_000
-_FIELD_MAX = {name: RewardGrant._meta.get_field(name).max_length for name in ("courier", "tracking_number")}
+
+
+def _max_length(name: str) -> int:
+    field = RewardGrant._meta.get_field(name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise TypeError(f"RewardGrant.{name} has no max_length")
+    return field.max_length
+
+
+_FIELD_MAX = {name: _max_length(name) for name in ("courier", "tracking_number")}
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -74,8 +83,29 @@ def gift_grants() -> QuerySet[RewardGrant]:
     )
 
 
-def shipments_for_staff(*, promotion_id: int | None = None, status: str = "") -> QuerySet[RewardGrant]:
-    qs = gift_grants()
+def in_scope(qs: QuerySet[RewardGrant], promotions: QuerySet[Promotion] | None) -> QuerySet[RewardGrant]:
+    """The grants of `qs` that belong to a claim of one of `promotions` (None: every promotion).
+
+    A subquery, not a list of ids: no extra query, however many promotions.
+    """
+    if promotions is None:
+        return qs
+    return qs.filter(item__claim__promotion__in=promotions.values("pk"))
+
+
+def scope_label(promotions: QuerySet[Promotion] | None) -> str:
+    """The scope in words, for the audit log: "all promotions" or the promotions' names."""
+    if promotions is None:
+        return "all promotions"
+    names = list(promotions.order_by("pk").values_list("name_en", flat=True))
+    return f"the promotions managed ({', '.join(names) or 'none'})"
+
+
+def shipments_for_staff(
+    *, promotion_id: int | None = None, status: str = "", promotions: QuerySet[Promotion] | None = None
+) -> QuerySet[RewardGrant]:
+    """The shipments list: gifts, under the filters, of `promotions` only (None: every promotion)."""
+    qs = in_scope(gift_grants(), promotions)
     if promotion_id:
         qs = qs.filter(item__claim__promotion_id=promotion_id)
     if status:
@@ -83,9 +113,11 @@ def shipments_for_staff(*, promotion_id: int | None = None, status: str = "") ->
     return qs
 
 
-def shipment_counts(*, promotion_id: int | None = None) -> dict[str, int]:
-    """How many gifts are in each status (under the promotion filter): one aggregate query."""
-    qs = RewardGrant.objects.filter(reward__kind=Reward.Kind.GIFT)
+def shipment_counts(
+    *, promotion_id: int | None = None, promotions: QuerySet[Promotion] | None = None
+) -> dict[str, int]:
+    """How many gifts are in each status (under the promotion filter, within `promotions`): one query."""
+    qs = in_scope(RewardGrant.objects.filter(reward__kind=Reward.Kind.GIFT), promotions)
     if promotion_id:
         qs = qs.filter(item__claim__promotion_id=promotion_id)
     counts = qs.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in GIFT_STATUSES})
@@ -110,9 +142,15 @@ def _cell(value: object) -> str:
     return text
 
 
-def shipments_export(*, actor: User, promotion: Promotion | None = None) -> str:
-    """The courier's CSV: recipient data of every due gift still being prepared; audited."""
-    qs = gift_grants().filter(
+def shipments_export(
+    *, actor: User, promotion: Promotion | None = None, promotions: QuerySet[Promotion] | None = None
+) -> str:
+    """The courier's CSV: recipient data of every due gift still being prepared; audited once.
+
+    `promotion` picks one promotion; `promotions` is the actor's scope (None: every promotion,
+    for administrators). With both, only the gifts of `promotion` that are in the scope.
+    """
+    qs = in_scope(gift_grants(), promotions).filter(
         reward__kind=Reward.Kind.GIFT,
         status=Status.PREPARING,
         due_at__lte=timezone.now(),
@@ -136,7 +174,7 @@ def shipments_export(*, actor: User, promotion: Promotion | None = None) -> str:
             + [_cell(getattr(claim, name)) for name in EXPORT_HEADER[3:12]]
             + [_cell(serial.product_model.name), _cell(serial.sn), "", ""]
         )
-    scope = f"promotion “{promotion.name_en}”" if promotion is not None else "all promotions"
+    scope = f"promotion “{promotion.name_en}”" if promotion is not None else scope_label(promotions)
     ids = ", ".join(str(g.pk) for g in grants)
     with transaction.atomic():
         audit_record(
@@ -262,7 +300,10 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-_IMPORT_STATUSES = {"": Status.SHIPPED, **{s: s for s in (Status.SHIPPED, Status.DELIVERED, Status.RETURNED)}}
+_IMPORT_STATUSES: dict[str, str] = {
+    "": Status.SHIPPED,
+    **{s: s for s in (Status.SHIPPED, Status.DELIVERED, Status.RETURNED)},
+}
 
 
 def _parse(csv_text: str) -> list[tuple[int, dict[str, str]]]:
@@ -291,21 +332,29 @@ def _parse(csv_text: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def _match(rows: list[tuple[int, dict[str, str]]], report: TrackingImportReport) -> list[_Row]:
-    """Rows → the gift grants they name; rows that name nothing are reported, with why."""
+def _match(
+    rows: list[tuple[int, dict[str, str]]], report: TrackingImportReport, promotions: QuerySet[Promotion] | None
+) -> list[_Row]:
+    """Rows → the gift grants they name; rows that name nothing are reported, with why.
+
+    Grants and claims outside `promotions` are not looked at: a row naming one answers
+    exactly as a row naming a number that does not exist.
+    """
     grant_ids = {g for _, r in rows if (g := _int(r.get("grant_id", ""))) is not None}
     claim_ids = {c for _, r in rows if (c := _int(r.get("claim_id", ""))) is not None}
-    by_grant = {
-        g["pk"]: g for g in RewardGrant.objects.filter(pk__in=grant_ids).values("pk", "item__claim_id", "reward__kind")
-    }
-    claims_found = set(Claim.objects.filter(pk__in=claim_ids).values_list("pk", flat=True))
+    grants = in_scope(RewardGrant.objects.filter(pk__in=grant_ids), promotions)
+    by_grant = {g["pk"]: g for g in grants.values("pk", "item__claim_id", "reward__kind")}
+    claims = Claim.objects.filter(pk__in=claim_ids)
+    if promotions is not None:
+        claims = claims.filter(promotion__in=promotions.values("pk"))
+    claims_found = set(claims.values_list("pk", flat=True))
     gifts_of_claim: dict[int, list[int]] = {}
-    for pk, claim_id in (
-        RewardGrant.objects.filter(item__claim_id__in=claim_ids, reward__kind=Reward.Kind.GIFT)
+    for pk, gift_claim_id in (
+        in_scope(RewardGrant.objects.filter(item__claim_id__in=claim_ids, reward__kind=Reward.Kind.GIFT), promotions)
         .order_by("pk")
         .values_list("pk", "item__claim_id")
     ):
-        gifts_of_claim.setdefault(claim_id, []).append(pk)
+        gifts_of_claim.setdefault(gift_claim_id, []).append(pk)
 
     matched = []
     for line, row in rows:
@@ -338,7 +387,8 @@ def _match(rows: list[tuple[int, dict[str, str]]], report: TrackingImportReport)
         if problem:
             report.problems.append((line, problem))
             continue
-        ids = [grant_id] if grant_id is not None else gifts_of_claim[claim_id]  # type: ignore[index]
+        # The checks above leave a grant id, or else a claim id with gifts to ship.
+        ids = [grant_id] if grant_id is not None else gifts_of_claim.get(claim_id or 0, [])
         matched.append(_Row(line, ids, courier, tracking, _IMPORT_STATUSES[_header_key(status)]))
     return matched
 
@@ -368,17 +418,23 @@ def _apply(row: _Row, grant: RewardGrant, report: TrackingImportReport) -> None:
         report.changed.append((row.line, grant.pk, row.status))
 
 
-def tracking_import(*, csv_text: str, actor: User) -> TrackingImportReport:
+def tracking_import(
+    *, csv_text: str, actor: User, promotions: QuerySet[Promotion] | None = None
+) -> TrackingImportReport:
     """Courier and tracking number per gift (by grant_id, or claim_id for all of a claim's gifts).
 
     A gift being prepared becomes shipped and its member is emailed, once: a gift
     already shipped is reported, not emailed again. Rows that match nothing are
     reported with their line number. One transaction, audited.
+
+    `promotions` is the actor's scope (None: every promotion, for administrators): a row
+    naming a gift or claim of another promotion is refused with the same words as a
+    number that does not exist, so the report says nothing about other promotions.
     """
     report = TrackingImportReport()
     rows = _parse(csv_text)
     with transaction.atomic():
-        matched = _match(rows, report)
+        matched = _match(rows, report, promotions)
         grants = _locked(g for row in matched for g in row.grant_ids)
         for row in matched:
             for grant_id in row.grant_ids:
@@ -391,7 +447,7 @@ def tracking_import(*, csv_text: str, actor: User) -> TrackingImportReport:
             action="import.tracking",
             target=actor,
             summary=(
-                f"Tracking numbers imported: {len(report.shipped)} gifts shipped, "
+                f"Tracking numbers imported ({scope_label(promotions)}): {len(report.shipped)} gifts shipped, "
                 f"{len(report.changed)} status changes, "
                 f"{len(report.already_shipped)} already shipped, {len(report.problems)} rows refused; "
                 f"shipped grants: {', '.join(map(str, report.shipped)) or 'none'}"

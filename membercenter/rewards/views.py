@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django_ratelimit.core import get_usage
 
 from membercenter.claims import selectors as claim_selectors
 from membercenter.lib import authz
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.rewards import services
 from membercenter.rewards.models import RewardGrant
 
@@ -20,7 +21,7 @@ from membercenter.rewards.models import RewardGrant
 RESEND_RATE = "3/h"
 
 
-def _own_grant(request: HttpRequest, pk: int) -> RewardGrant:
+def _own_grant(request: AuthenticatedHttpRequest, pk: int) -> RewardGrant:
     """A grant of one of the member's own claims; anyone else's answers 404."""
     queryset = RewardGrant.objects.select_related("item__claim", "code", "reward")
     return authz.owned_or_404(request.user, queryset, pk=pk)
@@ -28,7 +29,7 @@ def _own_grant(request: HttpRequest, pk: int) -> RewardGrant:
 
 @login_required
 @require_POST
-def reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def reveal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Redeem History with this one code shown: only in this response, never in the session or a URL."""
     grant = _own_grant(request, pk)
     try:
@@ -49,7 +50,7 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resend(request: HttpRequest, pk: int) -> HttpResponse:
+def resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     grant = _own_grant(request, pk)
     if get_usage(request, group="reward-resend", key="user", rate=RESEND_RATE, increment=True)["should_limit"]:
         messages.error(

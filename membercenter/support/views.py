@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
+from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.lib.views import rate_limited
 from membercenter.support.forms import SupportRequestForm
 from membercenter.support.models import FaqEntry
@@ -14,7 +15,7 @@ from membercenter.support.services import support_request_create
 
 
 @login_required
-def new_request(request: HttpRequest) -> HttpResponse:
+def new_request(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"topic": request.GET.get("topic", ""), "serial_number": request.GET.get("serial", "")}
     form = SupportRequestForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -27,7 +28,7 @@ def new_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     tickets = request.user.support_requests.all()
     return render(request, "support/history.html", {"tickets": tickets})
 

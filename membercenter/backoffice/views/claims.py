@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from membercenter.backoffice.views.common import paginate, private_file, query_w
 from membercenter.claims import services as claim_services
 from membercenter.claims.checks import UNDER_REVIEW, claim_checks_refresh
 from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.lib.types import AuthenticatedHttpRequest
 
 
 def _claim_url(claim: Claim, query: str) -> str:
@@ -33,7 +34,7 @@ def _queue_url(query: str) -> str:
 
 
 @staff_required(PERM_REVIEW)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, user=request.user)
     filters = form.filters()
     page = paginate(request, selectors.review_queue(user=request.user, filters=filters))
@@ -55,7 +56,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _claim_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     claim: Claim,
     *,
     send_back_form: ReasonForm | None = None,
@@ -88,7 +89,7 @@ def _claim_page(
 
 
 @staff_required(PERM_REVIEW)
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Opening a claim that waits for a decision holds it for this reviewer (unless another one does)."""
     claim = claim_for_reviewer(request.user, pk)
     if claim.status == Claim.Status.SUBMITTED:
@@ -97,7 +98,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_page(request, claim)
 
 
-def _after_decision(request: HttpRequest, claim: Claim, message: str) -> HttpResponse:
+def _after_decision(request: AuthenticatedHttpRequest, claim: Claim, message: str) -> HttpResponse:
     messages.success(request, message)
     filters = QueueFilterForm(request.GET, user=request.user).filters()
     following = selectors.queue_next_claim(user=request.user, filters=filters, after=claim)
@@ -108,14 +109,14 @@ def _after_decision(request: HttpRequest, claim: Claim, message: str) -> HttpRes
     return redirect(_claim_url(following, query))
 
 
-def _refused(request: HttpRequest, claim: Claim, err: ValidationError) -> HttpResponse:
+def _refused(request: AuthenticatedHttpRequest, claim: Claim, err: ValidationError) -> HttpResponse:
     messages.error(request, " ".join(err.messages))
     return redirect(_claim_url(claim, query_without_page(request.GET)))
 
 
 @staff_required(PERM_REVIEW)
 @require_POST
-def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = claim_for_reviewer(request.user, pk)
     try:
         claim_services.claim_approve(claim=claim, reviewer=request.user)
@@ -124,7 +125,7 @@ def claim_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_decision(request, claim, _("Claim #%(pk)s approved.") % {"pk": claim.pk})
 
 
-def _reason_decision(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def _reason_decision(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
     claim = claim_for_reviewer(request.user, pk, queryset=selectors.claim_page_queryset())
     form = ReasonForm(request.POST, prefix=kind, kind=kind, language=claim.member.language)
     if not form.is_valid():
@@ -145,19 +146,19 @@ def _reason_decision(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @staff_required(PERM_REVIEW)
 @require_POST
-def claim_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_send_back(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reason_decision(request, pk, ReasonTemplate.Kind.SEND_BACK)
 
 
 @staff_required(PERM_REVIEW)
 @require_POST
-def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _reason_decision(request, pk, ReasonTemplate.Kind.REJECT)
 
 
 @staff_required(PERM_REVIEW)
 @require_POST
-def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = claim_for_reviewer(request.user, pk)
     claim_services.claim_release(claim=claim, reviewer=request.user)
     messages.success(request, _("Claim #%(pk)s is no longer held by you.") % {"pk": claim.pk})
@@ -167,7 +168,7 @@ def claim_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(PERM_REVIEW)
 @require_POST
-def claim_checks_again(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_checks_again(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Judge the claim's evidence again now (a picture was read again, a rule or the registry changed)."""
     claim = claim_for_reviewer(request.user, pk)
     if claim.status not in UNDER_REVIEW:
@@ -181,7 +182,7 @@ def claim_checks_again(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_claim_url(claim, query_without_page(request.GET)) + "#checks")
 
 
-def _report_bulk(request: HttpRequest, outcomes: list[tuple[int, str]]) -> None:
+def _report_bulk(request: AuthenticatedHttpRequest, outcomes: list[tuple[int, str]]) -> None:
     """One message for the claims approved, one per claim skipped with its reason."""
     approved = [pk for pk, reason in outcomes if not reason]
     skipped = [(pk, reason) for pk, reason in outcomes if reason]
@@ -198,7 +199,7 @@ def _report_bulk(request: HttpRequest, outcomes: list[tuple[int, str]]) -> None:
 
 @staff_required(PERM_REVIEW)
 @require_http_methods(["GET", "POST"])
-def bulk_approve(request: HttpRequest) -> HttpResponse:
+def bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Approve, in one go, the waiting claims whose every automatic check passed: a list to confirm, then each."""
     query = query_without_page(request.GET)
     form = BulkApproveForm(request.POST if request.method == "POST" else None)
@@ -224,7 +225,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(PERM_REVIEW)
-def claim_document(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
+def claim_document(request: AuthenticatedHttpRequest, pk: int, doc_pk: int) -> FileResponse:
     claim = claim_for_reviewer(request.user, pk)
     document = selectors.claim_document(claim=claim, doc_pk=doc_pk)
     if document is None:
@@ -233,7 +234,7 @@ def claim_document(request: HttpRequest, pk: int, doc_pk: int) -> FileResponse:
 
 
 @staff_required(PERM_REVIEW)
-def claim_item_invoice(request: HttpRequest, pk: int, item_pk: int) -> FileResponse:
+def claim_item_invoice(request: AuthenticatedHttpRequest, pk: int, item_pk: int) -> FileResponse:
     """The invoice the member gave when registering the product."""
     claim = claim_for_reviewer(request.user, pk)
     item = selectors.claim_item(claim=claim, item_pk=item_pk)

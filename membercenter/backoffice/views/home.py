@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from membercenter.backoffice import roles
 from membercenter.backoffice.access import staff_required
+from membercenter.lib.types import AuthenticatedHttpRequest
 
 
 @staff_required(roles.BACKOFFICE_PERMS)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Links to what this staff member's roles allow."""
     user = request.user
     context = {

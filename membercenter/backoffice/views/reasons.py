@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,16 +15,17 @@ from membercenter.backoffice.forms import ReasonTemplateForm
 from membercenter.backoffice.roles import PERM_REASONS
 from membercenter.claims.models import ReasonTemplate
 from membercenter.lib.forms import form_add_service_error
+from membercenter.lib.types import AuthenticatedHttpRequest
 
 
 @staff_required(PERM_REASONS)
-def reason_list(request: HttpRequest) -> HttpResponse:
+def reason_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     templates = ReasonTemplate.objects.order_by("kind", "position", "title")
     return render(request, "backoffice/reasons.html", {"templates": templates})
 
 
 @staff_required(PERM_REASONS)
-def reason_create(request: HttpRequest) -> HttpResponse:
+def reason_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReasonTemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -38,7 +39,7 @@ def reason_create(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(PERM_REASONS)
-def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def reason_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(ReasonTemplate, pk=pk)
     form = ReasonTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
@@ -54,7 +55,7 @@ def reason_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required(PERM_REASONS)
 @require_POST
-def reason_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def reason_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(ReasonTemplate, pk=pk)
     services.reason_template_delete(actor=request.user, template=template)
     messages.success(request, _("Reason template “%(title)s” deleted.") % {"title": template.title})

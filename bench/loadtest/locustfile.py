@@ -156,7 +156,9 @@ class Browser(FastHttpUser):
 
     abstract = True
     default_headers = {"X-Forwarded-Proto": "https", "User-Agent": "Mozilla/5.0 (Linux; Android 14) loadtest"}
-    network_timeout = 30.0
+    # Generous: a log-in hashes the password (hundreds of milliseconds of CPU), and 51 users log in at
+    # once; on a machine other work also loads, the last ones waited more than 30 s and gave up.
+    network_timeout = 120.0
     connection_timeout = 10.0
 
     def __init__(self, environment: object) -> None:

@@ -8,7 +8,9 @@ from membercenter.notifications.models import InboxMessage
 
 
 def inbox_messages(*, user: User) -> QuerySet[InboxMessage]:
-    return InboxMessage.objects.filter(user=user).order_by("-created_at", "-pk")
+    """The member's messages, newest first: what the list shows, not their bodies (read when opened)."""
+    messages = InboxMessage.objects.filter(user=user).only("subject", "created_at", "read_at")
+    return messages.order_by("-created_at", "-pk")
 
 
 def inbox_unread_count(*, user: User) -> int:

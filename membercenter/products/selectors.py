@@ -7,6 +7,31 @@ from membercenter.products.models import RegisteredProduct
 
 
 def member_products(*, member: User) -> QuerySet[RegisteredProduct]:
+    """My Products: the member's products, with only what the page shows and judges.
+
+    The table (products/my_products.html) and each open promotion's rules
+    (promotions.selectors.product_eligibility, messages included); not the invoice, its
+    reading or the registration details. For the whole product, see `member_products_full`.
+    """
+    return member_products_full(member=member).only(*_MY_PRODUCTS_FIELDS)
+
+
+_MY_PRODUCTS_FIELDS = (
+    "member",
+    "purchase_date",
+    "serial__sn",
+    "serial__product_model__name",
+    "serial__product_model__warranty_months",
+    "serial__product_model__category__name_en",
+    "serial__product_model__category__name_id",
+    "store__name",
+    "region__name_en",
+    "region__name_id",
+    "region__time_zone",
+)
+
+
+def member_products_full(*, member: User) -> QuerySet[RegisteredProduct]:
     return (
         RegisteredProduct.objects.filter(member=member)
         .select_related("serial__product_model__category", "store", "region")

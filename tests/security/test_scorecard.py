@@ -32,6 +32,7 @@ def _store(**values):
 def test_check_fails_on_a_missed_target_a_missing_figure_and_a_stale_doc(tmp_path, monkeypatch, capsys):
     store = {f.key: {"value": 0, "test": "tests/x.py::t"} for f in sc.FIGURES}
     store["statemachine.examples"]["value"] = 40
+    store["statemachine.steps"]["value"] = 900
     doc = tmp_path / "security.md"
     doc.write_text(f"# x\n{sc.BEGIN}\n{sc.render_table(store)}\n{sc.END}\n")
     monkeypatch.setattr(sc, "DOC", doc)
@@ -51,6 +52,7 @@ def test_check_fails_on_a_missed_target_a_missing_figure_and_a_stale_doc(tmp_pat
 def test_timings_may_differ_from_the_doc(tmp_path, monkeypatch):
     store = {f.key: {"value": 0, "test": ""} for f in sc.FIGURES}
     store["statemachine.examples"]["value"] = 40
+    store["statemachine.steps"]["value"] = 900
     store["enumeration.timing_gap_ms"]["value"] = 1.5
     doc = tmp_path / "security.md"
     doc.write_text(f"{sc.BEGIN}\n{sc.render_table(store)}\n{sc.END}\n")

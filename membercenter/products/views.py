@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,7 +23,7 @@ from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.lib.views import rate_limited
 from membercenter.products import forms, selectors, services
-from membercenter.promotions.selectors import products_promotions
+from membercenter.promotions.selectors import products_offers
 
 _WIZARD = "product_registration"
 
@@ -174,10 +175,29 @@ def store_options(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def my_products(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The member's products, each with the open promotions it qualifies for, or why not.
+
+    What is the same on every row (the invoice link's pattern, the warranty's words, each
+    promotion's name and link) is made once per page, not once per row.
+    """
     products = list(selectors.member_products(member=request.user))
-    promotions = products_promotions(member=request.user, products=products)
-    rows = [{"product": p, "promotions": promotions.get(p.pk, [])} for p in products]
+    offers = products_offers(member=request.user, products=products)
+    invoice_url = reverse("products:invoice", args=[_PK_MARK])
+    until = _("until %(date)s")
+    rows = [
+        {
+            "product": p,
+            "invoice_url": invoice_url.replace(str(_PK_MARK), str(p.pk)),
+            "warranty": until % {"date": dateformat.format(p.warranty_ends_on, "Y-m-d")},
+            "promotions": offers.get(p.pk, []),
+        }
+        for p in products
+    ]
     return render(request, "products/my_products.html", {"rows": rows})
+
+
+# A primary key no product has, stood in for the real one in a link made once per page.
+_PK_MARK = 2_147_483_646
 
 
 @login_required

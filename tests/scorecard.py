@@ -92,9 +92,9 @@ FIGURES: list[Figure] = [
     Figure("deploy.check_warnings", "`check --deploy` warnings, production settings", "== 0"),
     Figure("bandit.high", "bandit high-severity findings", "== 0"),
     Figure("pip_audit.vulnerabilities", "pip-audit known vulnerabilities (not waived)", "== 0"),
-    Figure("statemachine.examples", "State-machine examples run (claim pipeline and limits)", ">= 1", stable=False),
     Figure("dast.vulnerabilities", "DAST (wapiti, logged in as a member): vulnerabilities", "== 0"),
     Figure("dast.server_errors", "DAST: server errors provoked", "== 0"),
+    Figure("statemachine.examples", "State-machine examples run (claim pipeline and limits)", ">= 1", stable=False),
     Figure("statemachine.steps", "State-machine steps run", ">= 1", stable=False),
     Figure("statemachine.violations", "State-machine invariant violations", "== 0"),
 ]

@@ -143,6 +143,7 @@ class Stack:
             # TLS ends at the load balancer, which says so in X-Forwarded-Proto: the load generator plays
             # the balancer. The HTTPS redirect, secure cookies and HSTS stay on.
             "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+            "TRUSTED_PROXIES": "127.0.0.1/32",
             "DATABASE_URL": f"{POSTGRES}/{DATABASE}",
             "REDIS_URL": REDIS_URL,
             "CACHE_KEY_PREFIX": KEY_PREFIX,

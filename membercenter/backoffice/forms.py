@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -206,11 +207,16 @@ class StaffPromotionForm(PromotionForm):
         super().__init__(*args, **kwargs)
         if is_administrator(user):
             managers = cast(forms.ModelMultipleChoiceField, self.fields["managers"])
+            current = list(self.instance.managers.values_list("pk", flat=True)) if self.instance.pk else []
+            # The promotion's managers stay offered (ticked) after leaving the group: saving the form
+            # must not drop them silently; an administrator unticks them to remove them.
             managers.queryset = (
-                User.objects.filter(is_active=True, groups__name=PROMOTION_MANAGER).distinct().order_by("email")
+                User.objects.filter(Q(is_active=True, groups__name=PROMOTION_MANAGER) | Q(pk__in=current))
+                .distinct()
+                .order_by("email")
             )
-            if self.instance.pk:
-                self.initial["managers"] = list(self.instance.managers.values_list("pk", flat=True))
+            if current:
+                self.initial["managers"] = current
         else:
             del self.fields["managers"]
 

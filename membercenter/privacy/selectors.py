@@ -29,7 +29,7 @@ from membercenter.evidence.models import Upload
 from membercenter.notifications.models import InboxMessage
 from membercenter.products.models import RegisteredProduct
 from membercenter.rewards.crypto import code_decrypt
-from membercenter.rewards.models import RewardGrant
+from membercenter.rewards.models import Reward, RewardGrant
 from membercenter.support.models import SupportRequest
 
 EXPORT_FORMAT = 1
@@ -274,9 +274,17 @@ def member_export(*, member: User, now: dt.datetime) -> MemberExport:
 
 
 def account_deletion_blockers(*, member: User) -> list[int]:
-    """Claims whose reward is still on its way (or came back): the account stays until it is sent."""
+    """Claims whose reward is still on its way (or came back): the account stays until it has arrived.
+
+    An approved claim's rewards are not all sent yet. A gift is done only once DELIVERED: the
+    claim turns REWARD_SENT as soon as its gifts are SHIPPED, so the gift grants themselves
+    are checked (PREPARING, SHIPPED and RETURNED all still need the address). A code is done
+    once delivered, which is when its claim leaves APPROVED.
+    """
     approved = Claim.objects.filter(member=member, status=Claim.Status.APPROVED).values_list("pk", flat=True)
-    returned = RewardGrant.objects.filter(item__claim__member=member, status=RewardGrant.Status.RETURNED).values_list(
-        "item__claim_id", flat=True
+    gifts_open = (
+        RewardGrant.objects.filter(item__claim__member=member, reward__kind=Reward.Kind.GIFT)
+        .exclude(status=RewardGrant.Status.DELIVERED)
+        .values_list("item__claim_id", flat=True)
     )
-    return sorted(set(approved) | set(returned))
+    return sorted(set(approved) | set(gifts_open))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import shutil
 import tempfile
 import zipfile
@@ -24,8 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,6 +118,30 @@ def _files_delete(names: Iterable[str]) -> None:
             logger.exception("privacy: stored file could not be deleted", extra={"file": name})
 
 
+# Characters that may stand next to an address inside a longer one (jan@mail.com holds an@mail.com,
+# an@mail.com.au holds an@mail.com): a match needs something else, or the text's edge, on both sides.
+# A full stop ends a match only when no domain label follows it (end of a sentence).
+_BEFORE = "a-z0-9_.+-"
+_AFTER = "a-z0-9_.-"
+_LABEL = "a-z0-9_-"
+
+
+def _escaped(address: str) -> str:
+    # Letters and digits as they are, every other character escaped: the same in Python's `re`
+    # and PostgreSQL's regular expressions (a backslash before a non-alphanumeric is that character).
+    return "".join(c if c.isalnum() else "\\" + c for c in address)
+
+
+def address_sql_regex(address: str) -> str:
+    """A pattern for `__iregex` (PostgreSQL and SQLite alike) finding `address` as a whole address."""
+    return f"(^|[^{_BEFORE}]){_escaped(address)}($|[^{_AFTER}]|\\.($|[^{_LABEL}]))"
+
+
+def address_regex(address: str) -> re.Pattern[str]:
+    """The same rule for `re.sub`: look-arounds, so neighbouring text and back-to-back addresses stay."""
+    return re.compile(f"(?<![{_BEFORE}]){_escaped(address)}(?=$|[^{_AFTER}]|\\.($|[^{_LABEL}]))", re.IGNORECASE)
+
+
 def _files_delete_after_commit(names: set[str]) -> None:
     names = {n for n in names if n}
     if names:
@@ -184,18 +208,24 @@ def account_delete(*, member: User, password: str) -> DeletionReport:
         NewsletterSubscription.objects.filter(user=member).delete()
         # Pending emails are cancelled; sent ones go too (each holds the address and the message),
         # and so do the copies to customer service that quote the member (support_staff).
+        # The whole address only: an@mail.com must not take jan@mail.com's emails with it.
+        quoted = address_sql_regex(old_email)
         OutboxEmail.objects.filter(
-            Q(user=member) | Q(to__iexact=old_email) | Q(subject__icontains=old_email)
-            | Q(body_text__icontains=old_email) | Q(body_html__icontains=old_email)
+            Q(user=member) | Q(to__iexact=old_email) | Q(subject__iregex=quoted)
+            | Q(body_text__iregex=quoted) | Q(body_html__iregex=quoted)
         ).delete()  # fmt: skip
         # The audit log keeps what happened, under the placeholder (e.g. "email … to <address> queued again").
-        AuditEntry.objects.filter(summary__contains=old_email).update(
-            summary=Replace("summary", Value(old_email), Value(placeholder))
-        )
+        address = address_regex(old_email)
+        entries = list(AuditEntry.objects.filter(summary__iregex=quoted).only("pk", "summary"))
+        for entry in entries:
+            entry.summary = address.sub(placeholder, entry.summary)
+        AuditEntry.objects.bulk_update(entries, ["summary"], batch_size=500)
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(member.pk)).update(
             object_repr=placeholder
         )
-        sessions_end_all(user=member)
+        # After the commit: the cached_db engine's Redis copies are not rolled back with the rows.
+        # (Robust: by then the password is unusable, which already voids every session.)
+        transaction.on_commit(partial(sessions_end_all, user=member), robust=True)
 
         member.email = placeholder
         member.first_name = member.last_name = member.phone = ""

@@ -203,3 +203,149 @@ def test_wrong_passwords_are_limited_like_log_ins(siti, settings):
     assert statuses == [200, 200, 200, 429]
     assert right.status_code == 429
     assert User.objects.get(pk=siti.user.pk).is_active
+
+
+@pytest.mark.parametrize(
+    ("gift_status", "refused"),
+    [
+        (RewardGrant.Status.PREPARING, True),
+        (RewardGrant.Status.SHIPPED, True),  # the claim already reads "reward sent"
+        (RewardGrant.Status.RETURNED, True),
+        (RewardGrant.Status.DELIVERED, False),
+    ],
+)
+def test_deletion_waits_until_a_gift_has_arrived(siti, gift_status, refused, django_capture_on_commit_callbacks):
+    from membercenter.rewards.models import Reward
+
+    # The rewarded claim's reward is a gift, on its way: the claim has moved on to REWARD_SENT.
+    claim = siti.claims["rewarded"]
+    grant = RewardGrant.objects.get(item__claim=claim)
+    Reward.objects.filter(pk=grant.reward_id).update(kind=Reward.Kind.GIFT)
+    RewardGrant.objects.filter(pk=grant.pk).update(status=gift_status, code=None, courier="JNE", tracking_number="X1")
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.REWARD_SENT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = siti.client.post(DELETE, {"password": PASSWORD, "confirm": "on"})
+
+    user = User.objects.get(pk=siti.user.pk)
+    if refused:
+        assert response.status_code == 200
+        assert f"redemption #{claim.pk} is still being prepared or shipped" in response.content.decode()
+        assert user.is_active and user.email == siti.needles["email"]
+        assert Claim.objects.get(pk=claim.pk).address == "Jl. Kenanga 42"  # the courier still needs it
+    else:
+        assert response.status_code == 302
+        assert not user.is_active
+
+
+def test_deletion_leaves_the_emails_and_audit_lines_of_a_lookalike_address(
+    rich_member, django_capture_on_commit_callbacks
+):
+    from membercenter.audit.services import audit_record
+    from membercenter.support.services import support_request_create
+
+    jan = rich_member(first_name="Jan", last_name="Kowalski", phone="081200000001", address="Jl. Mawar 1")
+    an = rich_member(first_name="An", last_name="Nguyen", phone="081200000002", address="Jl. Mawar 2")
+    User.objects.filter(pk=jan.user.pk).update(email="jan@mail.com")
+    User.objects.filter(pk=an.user.pk).update(email="an@mail.com")
+    jan.user.refresh_from_db()
+    an.user.refresh_from_db()
+    OutboxEmail.objects.filter(template="support_staff").delete()  # the ones under the old addresses
+    jan_ticket = support_request_create(member=jan.user, topic="other", serial_number="", message="Hello")
+    an_ticket = support_request_create(member=an.user, topic="other", serial_number="", message="Hi")
+    staff_copies = {
+        t.pk: OutboxEmail.objects.filter(template="support_staff", body_text__contains=f"#{t.pk}").values_list(
+            "pk", flat=True
+        )
+        for t in (jan_ticket, an_ticket)
+    }
+    jan_copies, an_copies = list(staff_copies[jan_ticket.pk]), list(staff_copies[an_ticket.pk])
+    assert jan_copies and an_copies
+    assert all("jan@mail.com" in OutboxEmail.objects.get(pk=pk).body_text for pk in jan_copies)
+    lines = {
+        "jan": "email support_staff to JAN@mail.com queued again",
+        "jan_au": "member an@mail.com.au asked about an@mail.com.",
+        "an": "email to an@mail.com queued again; copy to An@Mail.com, an@mail.com",
+        "an_end": "bounced: an@mail.com",
+    }
+    entries = {
+        key: audit_record(actor=jan.user, action="email.resend", target=jan.user, summary=s) for key, s in lines.items()
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = an.client.post(DELETE, {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 302
+    placeholder = f"deleted-{an.user.pk}@invalid"
+    # Jan's staff copies are all still there; An's are gone.
+    assert OutboxEmail.objects.filter(pk__in=jan_copies).count() == len(jan_copies)
+    assert not OutboxEmail.objects.filter(pk__in=an_copies).exists()
+    summaries = {key: AuditEntry.objects.get(pk=e.pk).summary for key, e in entries.items()}
+    assert summaries == {
+        "jan": "email support_staff to JAN@mail.com queued again",
+        "jan_au": f"member an@mail.com.au asked about {placeholder}.",
+        "an": f"email to {placeholder} queued again; copy to {placeholder}, {placeholder}",
+        "an_end": f"bounced: {placeholder}",
+    }
+
+
+def test_a_failure_midway_leaves_the_cached_sessions_alone(
+    siti, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """With the cached_db engine (Redis in production) a session's cached copy is not rolled back."""
+    from django.core.cache import caches
+
+    from membercenter.accounts.selectors import session_store
+    from membercenter.privacy import services
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    other_device = Client()
+    assert other_device.login(email=siti.user.email, password=PASSWORD)
+    assert other_device.get(reverse("accounts:overview")).status_code == 200
+    keys = list(MemberSession.objects.filter(user=siti.user).values_list("session_key", flat=True))
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    for key in keys:
+        session_store(key).load()  # the engine caches each session as a request would
+    cached = {key: cache.get(session_store(key).cache_key) for key in keys}
+    assert len(keys) == 2 and all(cached.values())
+
+    def broken(**kwargs):  # noqa: ANN003, ANN202
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(services, "audit_record", broken)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        services.account_delete(member=siti.user, password=PASSWORD)
+
+    assert {key: cache.get(session_store(key).cache_key) for key in keys} == cached
+    assert other_device.get(reverse("accounts:overview")).status_code == 200
+    monkeypatch.undo()
+    # And once it does go through, both places lose them.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_delete(member=User.objects.get(pk=siti.user.pk), password=PASSWORD)
+    assert [key for key in keys if cache.get(session_store(key).cache_key) is not None] == []
+    assert other_device.get(reverse("accounts:overview")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("to an+x@mail.com", True),
+        ("<AN+X@MAIL.COM>", True),
+        ("an+x@mail.com. Thanks", True),
+        ("an+x@mail.com", True),
+        ("jan+x@mail.com", False),
+        ("an+x@mail.com.au", False),
+        ("an+x@mail.co", False),
+        ("x.an+x@mail.com", False),
+        ("an+x@mail-com", False),  # the dot is a dot, not "any character"
+        ("an+x@mail.commerce", False),
+    ],
+)
+def test_the_database_and_python_agree_on_whole_addresses(db, text, found):
+    from membercenter.privacy.services import address_regex, address_sql_regex
+
+    address = "an+x@mail.com"
+    user = User.objects.create(email="someone@example.com", first_name=text)
+
+    assert User.objects.filter(pk=user.pk, first_name__iregex=address_sql_regex(address)).exists() is found
+    assert bool(address_regex(address).search(text)) is found

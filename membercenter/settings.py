@@ -77,6 +77,9 @@ def _url_scheme(value: str) -> str:
 def _networks(var: str, values: list[str]) -> list[str]:
     good = []
     for value in values:
+        if var == "TRUSTED_PROXIES" and value.strip().lower() == "unix":  # part C: a Unix-socket peer
+            good.append("unix")
+            continue
         try:
             good.append(str(ipaddress.ip_network(value, strict=False)))
         except ValueError:
@@ -458,6 +461,8 @@ DEFAULT_REGION_CODE = env.str("DEFAULT_REGION_CODE", default="ID")
 BRAND_NAME = env.str("BRAND_NAME", default="Member Center")
 # 7.1 authentication: the name authenticator apps show beside the staff member's account.
 OTP_TOTP_ISSUER = BRAND_NAME
+# Review fix A: the admin's device pages never show another staff member's TOTP secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 BRAND_LOGO_URL = env.str("BRAND_LOGO_URL", default="")
 BRAND_PRIMARY_COLOR = env.str("BRAND_PRIMARY_COLOR", default="#1f5fbf")
 BRAND_ACCENT_COLOR = env.str("BRAND_ACCENT_COLOR", default="#e8590c")
@@ -639,6 +644,17 @@ if PRODUCTION:
         _problems.append("SECURE_HSTS_SECONDS: must be at least 31536000 (one year) in production")
     if TESTING:
         _problems.append("TESTING: must not be set in production")
+    # Part C: behind a proxy that is not trusted, every visitor shares the proxy's address (or,
+    # over a Unix socket, none) and the per-IP limits become one count for the whole site.
+    if vars().get("SECURE_PROXY_SSL_HEADER") and not TRUSTED_PROXIES:
+        _problems.append(
+            "TRUSTED_PROXIES: required with SECURE_PROXY_SSL_HEADER, the load balancers' networks"
+            " (unix for a proxy on a Unix socket), or every visitor shares one per-IP limit"
+        )
+    if env.str("BIND", default="").strip().startswith("unix:") and "unix" not in TRUSTED_PROXIES:
+        _problems.append(
+            "TRUSTED_PROXIES: must include unix with BIND=unix:..., or every visitor shares one per-IP limit"
+        )
 
 # Keep this last: every problem found above, in one message.
 if _problems:

@@ -9,17 +9,16 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
 from membercenter.accounts import forms, selectors, services
-from membercenter.accounts.middleware import client_ip
 from membercenter.accounts.tokens import verification_user
-from membercenter.lib.ratelimit import failure_record, failures_exhausted
+from membercenter.lib.ratelimit import failure_record, failures_exhausted, ip_key
 from membercenter.lib.types import AuthenticatedHttpRequest
+from membercenter.lib.urls import safe_next
 from membercenter.lib.views import rate_limited
 from membercenter.twofactor.gate import redirect_to_twofactor, twofactor_owed, twofactor_pending
 
@@ -98,17 +97,9 @@ def verify_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _login_limits(email: str) -> list[dict]:
     """Failed log-ins are counted per address (guessing one password) and per IP (trying many)."""
     return [
-        {"group": "login-ip", "key": lambda g, r: client_ip(r) or "", "rate": settings.LOGIN_RATE_PER_IP},
+        {"group": "login-ip", "key": ip_key, "rate": settings.LOGIN_RATE_PER_IP},
         {"group": "login-account", "key": lambda g, r: email, "rate": settings.LOGIN_RATE_PER_ACCOUNT},
     ]
-
-
-def _safe_next(request: HttpRequest, next_url: str) -> str:
-    """`next` only when it stays on this site, so a crafted link cannot send a member elsewhere."""
-    allowed = url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return next_url if allowed else ""
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -129,9 +120,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)  # a new session key: one planted before the log-in is worth nothing
             services.session_rekey(user=user, old_key=old_key, new_key=request.session.session_key)
             if twofactor_pending(request):
-                return redirect_to_twofactor(request, _safe_next(request, next_url))
-            return redirect(_safe_next(request, next_url) or settings.LOGIN_REDIRECT_URL)
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, next_url)})
+                return redirect_to_twofactor(request, safe_next(request, next_url))
+            return redirect(safe_next(request, next_url) or settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/login.html", {"form": form, "next": safe_next(request, next_url)})
 
 
 @require_POST
@@ -218,7 +209,7 @@ def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     lang = request.POST.get("language", "")
-    response = redirect(_safe_next(request, request.POST.get("next", "")) or "/")
+    response = redirect(safe_next(request, request.POST.get("next", "")) or "/")
     if check_for_language(lang) and lang in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             services.language_set(user=request.user, language=lang)

@@ -23,7 +23,9 @@ from membercenter.lib.ratelimit import failure_record, failures_exhausted
 from membercenter.lib.types import AuthenticatedHttpRequest
 from membercenter.lib.views import rate_limited
 from membercenter.products import forms, selectors, services
+from membercenter.products.models import RegisteredProduct
 from membercenter.promotions.selectors import products_offers
+from membercenter.twofactor.gate import staff_access_ok
 
 _WIZARD = "product_registration"
 
@@ -202,8 +204,16 @@ _PK_MARK = 2_147_483_646
 
 @login_required
 def invoice(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
-    """The invoice picture, for its owner and staff only; anyone else gets 404."""
-    product = authz.products_visible_to(request.user).filter(pk=pk).first()
+    """The invoice picture, for its owner and staff only; anyone else gets 404.
+
+    Staff scope only for a session that passes the staff area's two-factor check: a password
+    alone (an administrator without an authenticator, a session that owes its code) sees only
+    the user's own products.
+    """
+    if staff_access_ok(request):
+        product = authz.products_visible_to(request.user).filter(pk=pk).first()
+    else:
+        product = authz.owned_by(request.user, RegisteredProduct.objects.all()).filter(pk=pk).first()
     if product is None:
         raise Http404
     return private_image_response(product.invoice)

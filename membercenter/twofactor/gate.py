@@ -68,6 +68,21 @@ def must_set_up(user: object) -> bool:
     return is_administrator(user) and not has_device(user)
 
 
+def staff_access_ok(request: HttpRequest) -> bool:
+    """Whether this session may use staff powers (the back office, the admin, staff scope anywhere).
+
+    A code given in this session, or else no device and not an administrator (who must set one
+    up). A device added after this session began (another session, the admin's device pages)
+    counts at once: the session gives a code before it acts as staff again.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if is_verified(request):
+        return True
+    return not is_administrator(user) and not has_device(user)
+
+
 def twofactor_pending(request: HttpRequest) -> bool:
     """Right after the password: True (and remembered in the session) when a code is still due."""
     if is_verified(request) or not has_device(request.user):

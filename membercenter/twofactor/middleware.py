@@ -7,7 +7,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from membercenter.backoffice.roles import is_administrator
 from membercenter.twofactor import gate
 
 
@@ -32,8 +31,9 @@ class TwoFactorMiddleware:
 
     After AuthenticationMiddleware. No query for a member: the pending mark is in the session,
     the role look-up runs only on back-office and admin pages (whose views make it anyway), and
-    the device look-up only in a session that gave a code. Sessions that predate a device do not
-    exist: turning two-factor on ends the user's other sessions.
+    the device look-ups only there too (gate.staff_access_ok). A session that predates a device
+    (turning two-factor on ends the others, but the admin's device pages do not) owes the code
+    before its next staff page.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -53,13 +53,17 @@ class TwoFactorMiddleware:
 
     def _hold(self, request: HttpRequest) -> HttpResponse | None:
         pending = request.session.get(gate.PENDING_KEY)
-        staff_area = _staff_area(request.path_info)
-        if not (pending or staff_area) or gate.is_verified(request):
-            return None
-        next_url = request.get_full_path() if request.method == "GET" else ""
         if pending:
-            return gate.redirect_to_twofactor(request, next_url)
-        if is_administrator(request.user):
-            # The set-up page sends one who has a device (from another session) to the code step.
-            return gate.redirect_to_setup(request, next_url)
-        return None
+            if gate.is_verified(request):
+                return None
+            return gate.redirect_to_twofactor(request, self._next(request))
+        if not _staff_area(request.path_info) or gate.staff_access_ok(request):
+            return None
+        if gate.has_device(request.user):
+            # A device added after this session began: the session gives a code first.
+            return gate.redirect_to_twofactor(request, self._next(request))
+        return gate.redirect_to_setup(request, self._next(request))  # an administrator without one
+
+    @staticmethod
+    def _next(request: HttpRequest) -> str:
+        return request.get_full_path() if request.method == "GET" else ""

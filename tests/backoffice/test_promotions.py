@@ -136,6 +136,6 @@ def test_list_shows_promotions_with_claim_counts(client, manager, indonesia, dja
         PromotionFactory(regions=[indonesia])
     client.force_login(manager)
     client.get(reverse("backoffice:promotions"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         html = client.get(reverse("backoffice:promotions")).content.decode()
     assert html.count("Boost Your Success") == 5

@@ -4,6 +4,11 @@ Behind a load balancer every request comes from the balancer's address. The per-
 log-in limit and Login Management need the visitor's: with TRUSTED_PROXIES set,
 REMOTE_ADDR becomes the address the trusted proxies saw (X-Forwarded-For, read from
 the right, so a visitor cannot choose it by sending the header themselves).
+
+Behind a proxy on the same machine that talks to gunicorn over a Unix socket
+(BIND=unix:/run/membercenter.sock) the peer has no address (REMOTE_ADDR is empty): the
+entry `unix` in TRUSTED_PROXIES trusts that socket. Without it every visitor would share
+one "unknown" count in the per-IP limits.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "membercenter.settings")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+UNIX_SOCKET = "unix"  # the TRUSTED_PROXIES entry for a proxy that reaches gunicorn over a Unix socket
 
 
 class ForwardedFor:
@@ -25,9 +31,14 @@ class ForwardedFor:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], trusted: Iterable[str]) -> None:
         self.app = app
-        self.trusted: list[Network] = [ipaddress.ip_network(net, strict=False) for net in trusted]
+        entries = list(trusted)
+        # "unix": the Unix socket gunicorn listens on, whose peer has no address.
+        self.unix_socket = UNIX_SOCKET in entries
+        self.trusted: list[Network] = [ipaddress.ip_network(net, strict=False) for net in entries if net != UNIX_SOCKET]
 
     def _is_trusted(self, address: str) -> bool:
+        if address == "":
+            return self.unix_socket
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from membercenter.accounts.models import User
-from membercenter.claims.models import Claim, ClaimDocument, ClaimItem
+from membercenter.claims.models import Claim, ClaimItem
 
 
 def _items() -> Prefetch:
@@ -77,10 +77,6 @@ def member_claim(*, member: User, pk: int) -> Claim | None:
         .prefetch_related(_items(), "items__documents")
         .first()
     )
-
-
-def member_document(*, member: User, claim_pk: int, doc_pk: int) -> ClaimDocument | None:
-    return ClaimDocument.objects.filter(pk=doc_pk, item__claim_id=claim_pk, item__claim__member=member).first()
 
 
 def last_claim(*, member: User) -> Claim | None:

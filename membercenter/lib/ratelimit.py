@@ -43,7 +43,11 @@ def failure_record(request: HttpRequest, *, group: str, key: Key, rate: str) -> 
 
 
 def _asks_new_captcha(request: HttpRequest, unless: tuple[str, ...]) -> bool:
-    return request.method == "POST" and "new_captcha" in request.POST
+    """Each showing of a captcha page stores a new question: a reload (GET) as much as "New question".
+
+    Other posts are counted by the page's own action (a failed one shows a new question too).
+    """
+    return request.method != "POST" or "new_captcha" in request.POST
 
 
 def _carries_files(request: HttpRequest, unless: tuple[str, ...]) -> bool:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from membercenter.accounts.models import User
 from membercenter.products.models import RegisteredProduct
@@ -37,14 +37,3 @@ def member_products_full(*, member: User) -> QuerySet[RegisteredProduct]:
         .select_related("serial__product_model__category", "store", "region")
         .order_by("-purchase_date", "-pk")
     )
-
-
-def product_for(*, user: User, pk: int) -> RegisteredProduct | None:
-    """The product if `user` may see it: its owner, or a reviewer of its region (administrators: any)."""
-    from membercenter.backoffice.access import reviewer_regions
-
-    qs = RegisteredProduct.objects.select_related("serial__product_model__category", "store", "region")
-    regions = reviewer_regions(user)
-    if regions is not None:
-        qs = qs.filter(Q(member=user) | Q(region__in=regions.values("pk")))
-    return qs.filter(pk=pk).first()

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from membercenter.accounts.models import User
 from membercenter.products.models import RegisteredProduct
 from membercenter.promotions.models import Promotion
-from membercenter.rewards.models import Reward, RewardGrant
+from membercenter.rewards.models import Reward
 from membercenter.rewards.services import reward_for
-
-
-def member_grant(*, member: User, pk: int) -> RewardGrant | None:
-    """A grant of one of the member's own claims (None for anyone else's: the view answers 404)."""
-    return (
-        RewardGrant.objects.filter(pk=pk, item__claim__member=member)
-        .select_related("item__claim", "code", "reward")
-        .first()
-    )
 
 
 def products_rewards(*, promotion: Promotion, products: Iterable[RegisteredProduct]) -> dict[int, Reward | None]:

@@ -84,13 +84,15 @@ def gift_grants() -> QuerySet[RewardGrant]:
 
 
 def in_scope(qs: QuerySet[RewardGrant], promotions: QuerySet[Promotion] | None) -> QuerySet[RewardGrant]:
-    """The grants of `qs` that belong to a claim of one of `promotions` (None: every promotion).
+    """The grants of `qs` of a reward of one of `promotions` (None: every promotion).
 
+    The rule of authz.grants_managed_by (the grant pages' scope), so the lists, counts, courier
+    file and tracking import show a manager exactly the grants those pages let them open.
     A subquery, not a list of ids: no extra query, however many promotions.
     """
     if promotions is None:
         return qs
-    return qs.filter(item__claim__promotion__in=promotions.values("pk"))
+    return qs.filter(reward__promotion__in=promotions.values("pk"))
 
 
 def scope_label(promotions: QuerySet[Promotion] | None) -> str:

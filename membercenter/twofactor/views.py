@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from membercenter.accounts.models import User
 from membercenter.accounts.services import session_rekey
+from membercenter.lib.urls import safe_next
 from membercenter.twofactor import gate, services
 from membercenter.twofactor.forms import CodeForm
 
@@ -24,11 +24,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 def _landing(request: HttpRequest) -> str:

@@ -43,6 +43,7 @@ def production_env(**changes: str | None) -> dict[str, str]:
             "CSRF_TRUSTED_ORIGINS": "https://members.example.com",
             "SITE_URL": "https://members.example.com",
             "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+            "TRUSTED_PROXIES": "10.0.0.0/16",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{PG_DEPLOY_DB}",
             "REDIS_URL": REDIS_URL,
             "EMAIL_URL": "smtp+tls://mailer:secret@127.0.0.1:2525",

@@ -166,6 +166,10 @@ def test_development_defaults_need_no_environment(monkeypatch):
         ({"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES: '10.0.0.0/33' is not an IP address"),
         ({"SECURE_PROXY_SSL_HEADER": "X Forwarded"}, "SECURE_PROXY_SSL_HEADER: expected a header name"),
         ({"DJANGO_ENV": "prod"}, "DJANGO_ENV: expected 'development' or 'production'"),
+        # A balancer in front (it sets the HTTPS header) that is not trusted: one per-IP count for all.
+        ({"TRUSTED_PROXIES": None}, "TRUSTED_PROXIES: required with SECURE_PROXY_SSL_HEADER"),
+        # gunicorn on a Unix socket: the peer has no address, so only "unix" lets X-Forwarded-For in.
+        ({"BIND": "unix:/run/membercenter.sock"}, "TRUSTED_PROXIES: must include unix with BIND=unix:"),
     ],
 )
 def test_a_wrong_production_value_is_named(monkeypatch, changes, expected):
@@ -228,3 +232,11 @@ def test_a_secret_value_is_never_echoed(monkeypatch):
 
     assert "DATABASE_URL" in message
     assert "hunter2" not in message
+
+
+def test_a_unix_socket_proxy_can_be_trusted(monkeypatch):
+    settings = load_settings(
+        monkeypatch, production_env(BIND="unix:/run/membercenter.sock", TRUSTED_PROXIES="unix,10.0.0.0/16")
+    )
+
+    assert settings["TRUSTED_PROXIES"] == ["unix", "10.0.0.0/16"]

@@ -43,6 +43,16 @@ def test_the_visitor_address_comes_from_trusted_proxies_only(peer, forwarded, ex
     assert remote_addr(["10.0.0.0/16"], peer, forwarded) == expected
 
 
+def test_behind_a_trusted_unix_socket_the_visitor_address_is_read():
+    # gunicorn on BIND=unix:... leaves REMOTE_ADDR empty; "unix" trusts that peer.
+    assert remote_addr(["unix"], "", "203.0.113.7") == "203.0.113.7"
+    assert remote_addr(["unix", "10.0.0.0/16"], "", "1.2.3.4, 203.0.113.7, 10.0.2.9") == "203.0.113.7"
+    # Only the socket, not every address: a direct visitor's header is still ignored.
+    assert remote_addr(["unix"], "198.51.100.20", "1.2.3.4") == "198.51.100.20"
+    # Without "unix" an empty peer is not trusted.
+    assert remote_addr(["10.0.0.0/16"], "", "203.0.113.7") == ""
+
+
 def test_the_wsgi_application_loads():
     from membercenter import wsgi
 

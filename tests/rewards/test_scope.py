@@ -209,3 +209,28 @@ def test_the_finance_export_is_audited_once_naming_the_scope(world):
     assert "promotion “Mine Promo”" in AuditEntry.objects.filter(action="export.claims").latest("pk").summary
     exports.claims_export_record(actor=staff(ADMINISTRATOR))
     assert "all promotions, status any" in AuditEntry.objects.filter(action="export.claims").latest("pk").summary
+
+
+# --- one rule: the services' scope is the grant pages' (authz.grants_managed_by) ------------------
+
+
+def test_the_shipments_scope_is_the_grant_pages_scope_even_when_reward_and_claim_disagree(world):
+    """A grant's promotion is its reward's, for the shipments services as for authz (the grant pages).
+
+    A grant whose reward belongs to another promotion than its claim (bad data, or a fix by
+    hand) must not be in one manager's shipments list yet open only on another's grant page.
+    """
+    manager, mine, theirs, own, other = world
+    stray = gift_claim(gift_reward(theirs), full_name="Stray Recipient")
+    RewardGrant.objects.filter(item__claim=stray).update(reward=gift_reward(mine))
+    their_manager = staff(PROMOTION_MANAGER, promotions=[theirs])
+    gifts = RewardGrant.objects.filter(reward__kind=Reward.Kind.GIFT)
+
+    mismatches = 0
+    for user in (manager, their_manager, staff(ADMINISTRATOR)):
+        listed = set(shipments.shipments_for_staff(promotions=promotion_scope(user)).values_list("pk", flat=True))
+        openable = set(authz.grants_managed_by(user, gifts).values_list("pk", flat=True))
+        mismatches += len(listed ^ openable)
+
+    assert mismatches == 0
+    assert stray.pk in claim_ids(shipments.shipments_for_staff(promotions=scope_of(manager)))

@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from membercenter import wsgi
+from membercenter.accounts.models import Captcha
 from membercenter.claims.models import Claim
 from tests.accounts.helpers import signup_data
 from tests.claims.conftest import PromotionFactory, make_claim
@@ -292,6 +293,32 @@ def test_a_new_captcha_question_counts_as_that_not_as_a_sign_up(tight, region):
     assert (another_question.status_code, another_sign_up.status_code) == (429, 429)
 
 
+@pytest.mark.parametrize("page", ["sign-up", "registration purchase", "confirm", "redeem again"])
+def test_reloading_a_captcha_page_is_limited_and_stores_no_more_questions(page, small, settings, client, region):
+    """Each showing of a captcha page stores a new question: reloads count like "new question"."""
+    claim = make_claim(status=Claim.Status.SENT_BACK, reason="A clearer invoice, please.")
+    url = {
+        "sign-up": reverse("accounts:signup"),
+        "registration purchase": reverse("products:register_purchase"),
+        "confirm": reverse("promotions:confirm", args=[claim.promotion.slug]),
+        "redeem again": reverse("claims:again", args=[claim.pk]),
+    }[page]
+    if page != "sign-up":
+        client.force_login(claim.member)
+    if page == "registration purchase":
+        serial = SerialFactory()
+        assert client.post(reverse("products:register"), {"serial_number": serial.sn}).status_code == 302
+        assert client.post(reverse("products:register_chk"), {"chk": serial.chk}).status_code == 302
+    per_visitor = limit(settings, "captcha_refresh", "account" if page != "sign-up" else "ip")
+    before = Captcha.objects.count()
+
+    refused_at = first_refused(lambda n: client.get(url, REMOTE_ADDR=HOME_IP), up_to=per_visitor + 5)
+    stored = Captcha.objects.count() - before
+
+    assert refused_at == per_visitor + 1
+    assert stored <= per_visitor  # the refused reload stored no question
+
+
 def test_a_button_name_from_another_form_does_not_slip_a_log_in_past_the_limit(tight):
     UserFactory(email="member@example.com")
     client = Client(REMOTE_ADDR=HOME_IP)
@@ -392,6 +419,20 @@ def test_behind_a_trusted_proxy_what_the_visitor_writes_in_front_changes_nothing
         return attempts.send(attempts.visitor(ThroughWsgi(REMOTE_ADDR=PROXY)), HTTP_X_FORWARDED_FOR=forwarded)
 
     assert first_refused(attempt, up_to=per_ip + 5) == per_ip + 1
+
+
+def test_behind_a_proxy_on_a_unix_socket_each_visitor_has_a_count_of_their_own(region, settings, small):
+    # gunicorn on BIND=unix:/run/membercenter.sock: the peer has no address (REMOTE_ADDR "").
+    settings.TRUSTED_PROXIES = ["unix"]
+    per_ip = limit(settings, "password_reset", "ip")
+    attempts = Attempts("password_reset", region)
+
+    def attempt(n: int) -> Response:
+        return attempts.send(attempts.visitor(ThroughWsgi(REMOTE_ADDR="")), HTTP_X_FORWARDED_FOR="192.0.2.10")
+
+    assert first_refused(attempt, up_to=per_ip + 5) == per_ip + 1
+    other = attempts.send(attempts.visitor(ThroughWsgi(REMOTE_ADDR="")), HTTP_X_FORWARDED_FOR="192.0.2.20")
+    assert other.status_code != 429
 
 
 # --- the 429 page --------------------------------------------------------------------------------

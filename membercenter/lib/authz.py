@@ -169,10 +169,19 @@ def reward_for_manager(user: Any, pk: int, *, queryset: QuerySet[Reward] | None 
     return reward
 
 
+def grants_of_promotions(qs: QuerySet[RewardGrant], promotions: QuerySet[Promotion]) -> QuerySet[RewardGrant]:
+    """The grants of `qs` whose reward belongs to one of `promotions` (a subquery: no extra query).
+
+    The one rule for "a grant of these promotions": the grant pages below and the rewards
+    services' lists, counts, courier file and tracking import (rewards.shipments.in_scope).
+    """
+    return qs.filter(reward__promotion__in=promotions.values("pk"))
+
+
 def grants_managed_by(user: Any, queryset: QuerySet[RewardGrant] | None = None) -> QuerySet[RewardGrant]:
     """Reward grants (codes and gifts) of the claims of the promotions `user` manages."""
     qs = queryset if queryset is not None else RewardGrant.objects.all()
-    return qs.filter(reward__promotion__in=promotions_managed_by(user).values("pk"))
+    return grants_of_promotions(qs, promotions_managed_by(user))
 
 
 def grant_for_manager(user: Any, pk: int, *, queryset: QuerySet[RewardGrant] | None = None) -> RewardGrant:

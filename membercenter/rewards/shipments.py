@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from membercenter.accounts.models import User
 from membercenter.audit.services import audit_record
 from membercenter.claims.models import Claim
+from membercenter.lib.authz import grants_of_promotions
 from membercenter.lib.urls import absolute_url
 from membercenter.notifications.services import notify
 from membercenter.promotions.models import Promotion
@@ -92,7 +93,7 @@ def in_scope(qs: QuerySet[RewardGrant], promotions: QuerySet[Promotion] | None) 
     """
     if promotions is None:
         return qs
-    return qs.filter(reward__promotion__in=promotions.values("pk"))
+    return grants_of_promotions(qs, promotions)
 
 
 def scope_label(promotions: QuerySet[Promotion] | None) -> str:

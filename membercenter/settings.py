@@ -320,10 +320,11 @@ LOGIN_RATE_PER_ACCOUNT = env.str("LOGIN_RATE_PER_ACCOUNT", default="10/h")
 CHK_RATE_PER_ACCOUNT = env.str("CHK_RATE_PER_ACCOUNT", default="10/h")
 
 # --- 7.2 anti-automation: attempts per IP and per account (membercenter/lib/ratelimit.py) ---
-# Every attempt counts (a POST of the form; for the captcha, each showing of a captcha page and each "new question"), right or
-# wrong, unlike the failed-attempt limits above. Per IP generous (mobile networks put many
-# members behind one address), per account tighter ("account": the member, or the email
-# posted on the sign-up, log-in and reset forms). "N/h": N attempts per hour (s, m, h, d).
+# Every attempt counts (a POST of the form; for the captcha, each showing of a captcha page
+# and each "new question"), right or wrong, unlike the failed-attempt limits above. Per IP
+# generous (mobile networks put many members behind one address), per account tighter
+# ("account": the member, or the email posted on the sign-up, log-in and reset forms).
+# "N/h": N attempts per hour (s, m, h, d).
 RATE_LIMITS = {
     "signup": {
         "ip": env.str("RATE_SIGNUP_PER_IP", default="20/h"),

@@ -635,11 +635,14 @@ class ClaimPipeline(RuleBasedStateMachine):
         items = Counter(item for _, item, *_ in rows)
         self.check(all(n == 1 for n in items.values()), "a product has two grants")
         pool_of = dict(RewardCode.objects.values_list("pk", "pool__reward_id"))
+        kinds = dict(Reward.objects.values_list("pk", "kind"))
         for pk, _item, claim_id, reward_id, status, code in rows:
             self.check(self.claims[claim_id].status in Claim.GRANTED, f"grant {pk} of an ungranted claim")
             self.check(pk in self.grants and self.grants[pk].status == status, f"grant {pk} is {status}, model says "
                        f"{self.grants.get(pk)}")  # fmt: skip
-            self.check((code is not None) == (status in (G.ALLOCATED, G.DELIVERED)), f"grant {pk} {status} code {code}")
+            # A code once allocated, for a code reward only (a delivered gift has none).
+            wants_code = kinds[reward_id] == Reward.Kind.DIGITAL_CODE and status in (G.ALLOCATED, G.DELIVERED)
+            self.check((code is not None) == wants_code, f"grant {pk} {status} ({kinds[reward_id]}) code {code}")
             self.check(code is None or pool_of[code] == reward_id, f"grant {pk} got a code of another reward's pool")
         for reward_pk, plain in self.codes.items():
             n = RewardCode.objects.filter(pool__reward_id=reward_pk).count()

@@ -10,25 +10,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
 from membercenter.accounts.models import User
-from membercenter.backoffice.roles import is_administrator
-from membercenter.lib.authz import claim_for_reviewer, claims_visible_to, promotions_managed_by, reviewer_regions
-from membercenter.promotions.models import Promotion
-
-# The scoping rules live in membercenter.lib.authz; these names stay for the code that imports them here.
-claims_for_reviewer = claims_visible_to
-__all__ = [
-    "claim_for_reviewer",
-    "claims_for_reviewer",
-    "has_any_perm",
-    "promotion_scope",
-    "reviewer_regions",
-    "staff_required",
-]
 
 View = Callable[..., HttpResponseBase]
 
@@ -53,9 +38,3 @@ def staff_required(perm: str | tuple[str, ...]) -> Callable[[View], View]:
         return wrapped
 
     return decorator
-
-
-def promotion_scope(user: User) -> QuerySet[Promotion] | None:
-    """The `promotions=` scope the rewards services take for `user`: None (every promotion) for an
-    administrator, else the promotions they manage (none at all for a user who manages none)."""
-    return None if is_administrator(user) else promotions_managed_by(user)

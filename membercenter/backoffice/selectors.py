@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from membercenter.accounts.models import User
 from membercenter.audit.models import AuditEntry
-from membercenter.backoffice.access import claims_for_reviewer
 from membercenter.claims.checks import item_checks
 from membercenter.claims.fraud import Flag
 from membercenter.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimItem, ReasonTemplate
 from membercenter.evidence.models import Scan
 from membercenter.evidence.verdicts import Verdict
 from membercenter.lib import authz
+from membercenter.lib.authz import claims_visible_to
 from membercenter.notifications.models import OutboxEmail
 from membercenter.promotions.models import Promotion
 from membercenter.promotions.selectors import (
@@ -80,7 +80,7 @@ def review_queue(*, user: User, filters: QueueFilters) -> QuerySet[Claim]:
     """The reviewer's claims, oldest due first, with what the queue table shows."""
     items = ClaimItem.objects.select_related("product__serial__product_model").order_by("pk")
     return (
-        _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=True)
+        _filtered(claims_visible_to(user), user=user, filters=filters, with_status=True)
         .select_related("member", "promotion", "region", "held_by")
         .prefetch_related(Prefetch("items", queryset=items))
         # The badge needs only whether the checks ran, not every verdict they stored.
@@ -112,7 +112,7 @@ def bulk_approve_candidates(*, user: User, filters: QueueFilters) -> tuple[list[
     filters = replace(filters, status=Claim.Status.SUBMITTED, checks="passed")
     held = Claim.held_by_other_q(user, timezone.now())
     claims = list(review_queue(user=user, filters=filters).exclude(held)[:BULK_APPROVE_MAX])
-    counts = _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=True).aggregate(
+    counts = _filtered(claims_visible_to(user), user=user, filters=filters, with_status=True).aggregate(
         total=Count("pk"), held=Count("pk", filter=held)
     )
     more = max(0, counts["total"] - counts["held"] - BULK_APPROVE_MAX)
@@ -121,7 +121,7 @@ def bulk_approve_candidates(*, user: User, filters: QueueFilters) -> tuple[list[
 
 def queue_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
     """How many claims each status has, under the other filters: one aggregate query."""
-    qs = _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=False)
+    qs = _filtered(claims_visible_to(user), user=user, filters=filters, with_status=False)
     counts = qs.aggregate(**{status: Count("pk", filter=Q(status=status)) for status in Claim.Status.values})
     return {status: counts[status] or 0 for status in Claim.Status.values}
 
@@ -129,7 +129,7 @@ def queue_counts(*, user: User, filters: QueueFilters) -> dict[str, int]:
 def queue_next_claim(*, user: User, filters: QueueFilters, after: Claim) -> Claim | None:
     """The claim after `after` in the queue, wrapping round; skips claims another reviewer holds."""
     qs = (
-        _filtered(claims_for_reviewer(user), user=user, filters=filters, with_status=True)
+        _filtered(claims_visible_to(user), user=user, filters=filters, with_status=True)
         .exclude(pk=after.pk)
         .exclude(Claim.held_by_other_q(user, timezone.now()))
         .order_by(*QUEUE_ORDER)
@@ -401,7 +401,7 @@ def claim_flag_views(*, claim: Claim, user: User) -> list[FlagView]:
     """The claim's fraud flags; the other claims they name are links only where the reviewer may follow."""
     flags = [Flag.from_json(data) for data in claim.flags or []]
     others = {pk for flag in flags for pk in flag.claims} - {claim.pk}
-    mine = set(claims_for_reviewer(user).filter(pk__in=others).values_list("pk", flat=True)) if others else set()
+    mine = set(claims_visible_to(user).filter(pk__in=others).values_list("pk", flat=True)) if others else set()
     return [
         FlagView(message=flag.message, claims=[(pk, pk in mine) for pk in flag.claims if pk != claim.pk])
         for flag in flags

@@ -210,3 +210,8 @@ def can(user: User | Any, action: str, obj: Model) -> bool:
     except KeyError:
         raise ValueError(f"unknown action {action!r}") from None
     return scope(user, obj).filter(pk=obj.pk).exists()
+
+
+def promotion_scope(user: Any) -> QuerySet[Promotion] | None:
+    """The promotions scope the rewards services take for `user`: None (every promotion) for an administrator."""
+    return None if is_administrator(user) else promotions_managed_by(user)

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from membercenter.backoffice.access import claim_for_reviewer, claims_for_reviewer
 from membercenter.backoffice.roles import ADMINISTRATOR, PROMOTION_MANAGER, REVIEWER, roles_ensure
 from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.lib.authz import claim_for_reviewer, claims_visible_to
 from membercenter.lib.files import SANDBOX_CSP
 from membercenter.notifications.models import OutboxEmail
 from tests.backoffice.conftest import ClaimFactory, ReasonTemplateFactory
@@ -146,10 +146,10 @@ def test_pictures_are_private_and_never_run_as_a_page(client, reviewer, claim):
 
 def test_scope_of_each_role(reviewer, other_reviewer, manager, administrator, claim, malaysia):
     claim_my = ClaimFactory(region=malaysia)
-    assert list(claims_for_reviewer(reviewer)) == [claim]
-    assert list(claims_for_reviewer(other_reviewer)) == [claim_my]
-    assert list(claims_for_reviewer(manager)) == []
-    assert set(claims_for_reviewer(administrator)) == {claim, claim_my}
+    assert list(claims_visible_to(reviewer)) == [claim]
+    assert list(claims_visible_to(other_reviewer)) == [claim_my]
+    assert list(claims_visible_to(manager)) == []
+    assert set(claims_visible_to(administrator)) == {claim, claim_my}
     assert claim_for_reviewer(reviewer, claim.pk) == claim
 
 
@@ -158,7 +158,7 @@ def test_a_reviewer_who_loses_the_role_loses_the_claims(reviewer, claim):
     from membercenter.accounts.models import User
 
     reviewer = User.objects.get(pk=reviewer.pk)  # fresh permission cache
-    assert list(claims_for_reviewer(reviewer)) == []
+    assert list(claims_visible_to(reviewer)) == []
 
 
 def test_roles_ensure_is_idempotent_and_grants_what_each_role_needs():

@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from membercenter.audit.models import AuditEntry
-from membercenter.backoffice.access import promotion_scope
 from membercenter.backoffice.roles import ADMINISTRATOR, PROMOTION_MANAGER
 from membercenter.claims.models import Claim
 from membercenter.lib import authz
+from membercenter.lib.authz import promotion_scope
 from membercenter.notifications.models import InboxMessage
 from membercenter.promotions.models import Promotion
 from membercenter.rewards import exports, shipments

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from membercenter.audit.services import audit_record
 from membercenter.backoffice import selectors
-from membercenter.backoffice.access import claim_for_reviewer, claims_for_reviewer, staff_required
+from membercenter.backoffice.access import staff_required
 from membercenter.backoffice.forms import ALL, BulkApproveForm, QueueFilterForm, ReasonForm
 from membercenter.backoffice.roles import PERM_REVIEW
 from membercenter.backoffice.views.common import paginate, private_file, query_without_page, status_tabs
 from membercenter.claims import services as claim_services
 from membercenter.claims.checks import UNDER_REVIEW, claim_checks_refresh
 from membercenter.claims.models import Claim, ReasonTemplate
+from membercenter.lib.authz import claim_for_reviewer, claims_visible_to
 from membercenter.lib.types import AuthenticatedHttpRequest
 
 
@@ -204,7 +205,7 @@ def bulk_approve(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = query_without_page(request.GET)
     form = BulkApproveForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        visible = claims_for_reviewer(request.user)
+        visible = claims_visible_to(request.user)
         outcomes = [
             (pk, claim_services.claim_approve_if_clear(claim_id=pk, reviewer=request.user, visible=visible))
             for pk in form.cleaned_data["claim"]

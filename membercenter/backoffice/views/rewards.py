@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from membercenter.backoffice.access import promotion_scope, staff_required
+from membercenter.backoffice.access import staff_required
 from membercenter.backoffice.forms_rewards import ClaimsExportForm, CodeImportForm, RewardForm
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import PAGE_SIZE, paginate
 from membercenter.lib import authz
+from membercenter.lib.authz import promotion_scope
 from membercenter.lib.files import as_download
 from membercenter.lib.forms import form_add_service_error
 from membercenter.lib.types import AuthenticatedHttpRequest

@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from membercenter.accounts.models import User
-from membercenter.backoffice.access import promotion_scope, staff_required
+from membercenter.backoffice.access import staff_required
 from membercenter.backoffice.roles import PERM_PROMOTIONS
 from membercenter.backoffice.views.common import paginate, query_without_page, status_tabs
 from membercenter.lib import authz
+from membercenter.lib.authz import promotion_scope
 from membercenter.lib.files import as_download
 from membercenter.lib.forms import form_add_service_error
 from membercenter.lib.types import AuthenticatedHttpRequest

@@ -288,6 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     "captcha-purge": {"task": "membercenter.accounts.tasks.purge_expired", "schedule": 3600.0},
     "claims-expire": {"task": "membercenter.claims.tasks.expire_sent_back", "schedule": 3600.0},
     "claims-escalate": {"task": "membercenter.claims.tasks.escalate_overdue", "schedule": 3600.0},
+    "claims-judge": {"task": "membercenter.claims.tasks.judge_unjudged", "schedule": 180.0},
     "rewards-allocate": {"task": "membercenter.rewards.tasks.allocate", "schedule": 60.0},
     "rewards-deliver": {"task": "membercenter.rewards.tasks.deliver", "schedule": 60.0},
     "uploads-purge": {"task": "membercenter.evidence.tasks.purge_stale_uploads", "schedule": 3600.0},

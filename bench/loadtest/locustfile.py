@@ -239,6 +239,7 @@ class Member(Browser):
             CONDUCTOR.logged_in += 1
         self.turn = self.index
         self.anonymous: FastHttpSession | None = None
+        self.arrived = False
 
     @task
     def act(self) -> None:
@@ -291,6 +292,12 @@ class Member(Browser):
     ]
 
     def mixed(self) -> None:
+        if not self.arrived:
+            # Members do not all click at the same instant: at the start of the mix each one first
+            # waits a think time of its own, as if it had been reading the page it was on. Without
+            # it, the 48 first requests (and the claims they start) would land in the same second.
+            self.arrived = True
+            return self.think(0, 3)
         roll = random.random()
         if roll < 0.05 and self.redeem:
             self.claim()
@@ -390,11 +397,15 @@ class Reviewer(Browser):
         if self.login(self.email):
             CONDUCTOR.logged_in += 1
         self.current: str | None = None
+        self.arrived = False
 
     @task
     def act(self) -> None:
         if CONDUCTOR.phase != "mix":
             return self.idle()
+        if not self.arrived:
+            self.arrived = True  # as members do (Member.mixed)
+            return self.think(0, 3)
         if self.current is None:
             page = self.get("Staff: review queue", "/staff/claims/")
             links = CLAIM_LINK.findall(page)

@@ -386,7 +386,7 @@ class Report:
             f"stricter reading adds the other pages a member opens ({', '.join(FORM_PAGES)}). "
             f"To {CLAIM_P95_MS:.0f} ms: {' and '.join(CLAIM_REQUESTS)}, the two requests that carry a claim's "
             "work (the two pictures checked, re-encoded, hashed and stored; the claim written under the "
-            "promotion's lock, with its checks, its email and its inbox message).",
+            "promotion's lock, with its email and its inbox message; its checks are a job for the worker).",
             "",
             "### Work behind the requests (during the mix)",
             "",
@@ -485,7 +485,9 @@ class Report:
             "request is an error unless its status is the expected one (200 for a page, 302 to the expected "
             "place for a form), so a form that comes back with an error message counts.",
             "",
-            "**The mix.** Each member, between two pages, thinks 1–3 s (2–5 s before sending a form). A step "
+            "**The mix.** Each member, between two pages, thinks 1–3 s (2–5 s before sending a form); at "
+            "the start of the mix each one (reviewers too) first waits 0–3 s, so that they do not all click in "
+            "the same instant as the phase begins. A step "
             "is one of: Overview, All Promotions, My Products, Redeem History or Inbox (92 % together, in "
             "the proportions 10 : 16 : 16 : 14 : 8); a **claim** (5 %: the redeem page; its form with two "
             "products ticked and two sticker photos; the confirm page; Submit with the captcha read from the "

@@ -378,6 +378,9 @@ def _database_marks() -> dict[str, int]:
 _SCANS_DONE = "FROM evidence_scan WHERE id > %(scans)s AND state = 'done'"
 _FACTS = {
     "claims submitted": "SELECT count(*) FROM claims_claim WHERE id > %(claims)s",
+    "claims judged by the worker by the end": (
+        "SELECT count(*) FROM claims_claim WHERE id > %(claims)s AND checks <> '{}'::jsonb"
+    ),
     "decisions (approved, sent back)": (
         "SELECT count(*) FROM claims_claimevent WHERE id > %(claim events)s AND from_status = 'submitted' "
         "AND to_status IN ('approved', 'sent_back')"

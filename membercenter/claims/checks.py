@@ -1,12 +1,17 @@
 """A claim's evidence judged: the automatic checks of its latest documents and its fraud flags.
 
-Judged when the claim is submitted or sent again, and again whenever one of its pictures
-has been read (the reading is a background job). The result is stored on the claim, so
-the queue can filter on it: `checks_passed` is True only when every check passed and no
-fraud signal is raised; the reviewer's page shows each verdict and flag.
+Judged by a background job when the claim is submitted or sent again (the member's
+Submit does not wait for it), and again whenever one of its pictures has been read (also
+a background job). The result is stored on the claim, so the queue can filter on it:
+`checks_passed` is True only when every check passed and no fraud signal is raised; the
+reviewer's page shows each verdict and flag, or says that the checks have not run yet.
+A round whose job was lost (the broker down at that moment) is judged by the sweep
+`claims_judge_unjudged`, which beat runs every few minutes.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -101,7 +106,29 @@ def claim_checks_refresh(claim_id: int, *, follow: bool = True) -> Claim | None:
 
 
 def claim_checks_after_commit(claim_id: int) -> None:
-    transaction.on_commit(lambda: claim_checks_refresh(claim_id), robust=True)
+    """Judge the claim in a background job once the transaction that made this round commits."""
+    from membercenter.claims.tasks import judge
+
+    transaction.on_commit(lambda: judge.delay(claim_id), robust=True)
+
+
+# A round not judged this long after it was sent lost its job (the normal wait is seconds).
+UNJUDGED_AFTER = dt.timedelta(minutes=2)
+
+
+def claims_judge_unjudged(*, now: dt.datetime | None = None) -> int:
+    """Judge the claims under review whose current round has no checks yet; how many were judged."""
+    before = (now or timezone.now()) - UNJUDGED_AFTER
+    waiting = (
+        Claim.objects.filter(status__in=UNDER_REVIEW, checks={})
+        .filter(Q(resubmitted_at__lte=before) | Q(resubmitted_at__isnull=True, submitted_at__lte=before))
+        .values_list("pk", flat=True)
+    )
+    judged = 0
+    for pk in list(waiting[:500]):
+        if claim_checks_refresh(pk) is not None:
+            judged += 1
+    return judged
 
 
 def claims_of_scan(scan: Scan) -> list[int]:

@@ -310,6 +310,8 @@ def claim_resubmit(*, claim: Claim, member: User, recipient: dict[str, str], evi
             setattr(claim, f, recipient.get(f, getattr(claim, f)))
         for f, key in _recipient_keys({f: getattr(claim, f) for f in RECIPIENT_FIELDS}).items():
             setattr(claim, f, key)
+        # The earlier round's checks judged other documents: none until the job judges these.
+        claim.checks, claim.checks_passed = {}, None
         claim_checks_after_commit(claim.pk)
         claim.resubmitted_at = timezone.now()
         claim.due_on = claim_due_on(claim_region_code=claim.region.code, start=region_today(claim.region))

@@ -9,8 +9,12 @@ picture could not be read; a reviewer looks).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -120,6 +124,33 @@ def boxes_of(scan: Scan) -> list[TextBox]:
     ]
 
 
+T = TypeVar("T")
+
+# A picture's reading, kept per process: the redeem page, the claim's checks and the reviewer's
+# page judge the same few invoices again and again, and reading a page's text boxes into lines
+# costs 10–20 ms of CPU each time. The key is what the reading depends on, and nothing else:
+# the boxes themselves (a digest of them: a picture read again, or emptied by the retention
+# job, is a new key) and the question asked of them.
+READINGS_KEPT = 1024
+_readings: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_readings_lock = threading.Lock()
+
+
+def _scan_reading(scan: Scan, question: tuple[Any, ...], read: Callable[[], T]) -> T:
+    boxes = hashlib.blake2b(repr(scan.boxes).encode(), digest_size=16).digest()
+    key = (boxes, *question)
+    with _readings_lock:
+        if key in _readings:
+            _readings.move_to_end(key)
+            return _readings[key]
+    reading = read()  # outside the lock: two threads may both read, and agree
+    with _readings_lock:
+        _readings[key] = reading
+        while len(_readings) > READINGS_KEPT:
+            _readings.popitem(last=False)
+    return reading
+
+
 def _unknown(scan: Scan | None, doc: str) -> list[Verdict] | None:
     if scan is None or scan.state == Scan.State.FAILED:
         return [Verdict(READABLE, None, "unreadable", doc=doc)]
@@ -141,7 +172,11 @@ def invoice_verdicts(
     unknown = _unknown(scan, doc)
     if unknown is not None or scan is None:  # a missing scan always has its "unknown" verdict
         return unknown or []
-    reading = _reading().invoice_read(boxes_of(scan), models=model_names, store=store)
+    reading = _scan_reading(
+        scan,
+        ("invoice", tuple(model_names), store),
+        lambda: _reading().invoice_read(boxes_of(scan), models=model_names, store=store),
+    )
     found = reading.models_found[0] if reading.models_found else None
     verdicts = [
         Verdict(
@@ -181,7 +216,7 @@ def sticker_verdicts(scan: Scan | None, *, sn: str, doc: str = "") -> list[Verdi
     unknown = _unknown(scan, doc)
     if unknown is not None or scan is None:  # a missing scan always has its "unknown" verdict
         return unknown or []
-    reading = _reading().sticker_read(boxes_of(scan))
+    reading = _scan_reading(scan, ("sticker",), lambda: _reading().sticker_read(boxes_of(scan)))
     found = _reading().serial_matches(reading, sn)
     read = found.text if found else ", ".join(f.text for f in reading.serials[:3])
     return [Verdict(SERIAL_MATCH, found is not None, params={"sn": sn}, read=read, box=_box(found), doc=doc)]

@@ -75,3 +75,5 @@ def test_gunicorn_serves_with_json_access_logs_and_summed_metrics(server):
     assert access["remote"] == "203.0.113.9"  # the visitor, not the proxy
     assert access["duration_ms"] > 0
     assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
+    # The master warmed up before forking (membercenter/lib/warmup.py).
+    assert any(line["logger"] == "gunicorn.error" and line["message"].startswith("Warmed up:") for line in lines)

@@ -29,7 +29,7 @@ run: demo
 
 # With REDIS_URL set, jobs run on Celery: one or more workers and exactly one beat.
 worker: migrate
-	$(BIN)/celery -A membercenter worker --loglevel INFO
+	$(BIN)/celery -A membercenter worker --loglevel INFO -Q celery,evidence
 
 beat: setup
 	@mkdir -p var

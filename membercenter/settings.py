@@ -283,6 +283,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# The pictures' reading (OCR, one to two seconds of CPU each) has a queue of its own, so that
+# mail, a claim's checks and the rewards never wait behind a backlog of pictures. A worker
+# takes both queues by default (WORKER_QUEUES in the Procfile and the systemd unit); a large
+# deployment gives each its own workers.
+EVIDENCE_QUEUE = "evidence"
+CELERY_TASK_ROUTES = {"membercenter.evidence.tasks.read_scan": {"queue": EVIDENCE_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "membercenter.notifications.tasks.outbox_sweep", "schedule": 30.0},
     "captcha-purge": {"task": "membercenter.accounts.tasks.purge_expired", "schedule": 3600.0},

@@ -128,6 +128,33 @@ class Report:
             self.windows.setdefault(t["phase"], []).append((t["start"] + settle, t["end"]))
         self.rows = self._rows()
 
+    def _worker_note(self) -> list[str]:
+        """Why the worker runs as it does on the load test's one machine."""
+        slowdown = self.config.get("sibling_slowdown")
+        cap = self.config.get("worker_cpu")
+        measured = (
+            f"Measured at the start of this run: Python on one CPU ran {slowdown:.1f} times slower while the "
+            "other CPU computed at idle priority. "
+            if slowdown
+            else ""
+        )
+        return [
+            "- The OCR worker reads every uploaded picture, one to two seconds of CPU each. In the documented "
+            "topology workers have machines of their own; here both share two CPUs with the web, PostgreSQL, "
+            "Redis and locust, at idle priority. Idle priority alone does not keep OCR out of the requests' "
+            "way on this kind of machine: its two CPUs share a core, so whatever computes on one slows the "
+            "other, whatever its priority. "
+            + measured
+            + (
+                f"The OCR worker is therefore also capped at {cap} (a cgroup CPU quota), a stand-in for a "
+                "worker machine of its own: it reads the pictures more slowly, and the backlog is read after "
+                "the run; mail, checks and rewards have a worker and queue of their own and do not wait for it. "
+                if cap
+                else "The OCR worker was not capped in this run. "
+            )
+            + '"Work behind the requests" says how far it kept up.',
+        ]
+
     # --- numbers --------------------------------------------------------------------------------
 
     def seconds(self, phase: str) -> float:
@@ -417,11 +444,18 @@ class Report:
             f"| web | gunicorn with `gunicorn.conf.py` as it is: {g['workers']} {g['worker_class']} workers × "
             f"{g['threads']} threads (2 × cores + 1), app preloaded, keep-alive {g['keepalive']} s; worker "
             "recycling off for the run (below) |",
-            f"| jobs | a Celery worker, `--concurrency {self.config['worker_concurrency']} --max-tasks-per-child 200`"
+            "| jobs | two Celery workers, one for the queue `celery` (mail, a claim's checks, rewards, sweeps) and "
+            f"one for `evidence` (OCR), each `--concurrency {self.config['worker_concurrency']} "
+            "--max-tasks-per-child 200`"
             + {
                 "idle": ", CPU priority *idle* (`chrt --idle`: only CPU nothing else wants)",
                 "nice": ", at nice 10",
             }.get(self.config["worker_priority"], "")
+            + (
+                f"; the OCR worker capped at {self.config['worker_cpu']} (a cgroup CPU quota: below)"
+                if self.config.get("worker_cpu")
+                else ""
+            )
             + "; Celery beat (the Procfile's schedule) |",
             "| database | PostgreSQL on 127.0.0.1, database `mc_g_loadtest` made for the run (the server is shared) |",
             "| cache, sessions, broker | Redis database 2 on 127.0.0.1: `cached_db` sessions, RedisCache, Celery |",
@@ -503,10 +537,7 @@ class Report:
             "## Notes",
             "",
             "- Static files are not requested: browsers keep them (hashed names, cached for a year).",
-            "- The worker reads every uploaded picture with OCR, about a second of CPU each. On one shared "
-            "machine it gets only the CPU nothing else wants, so that it never delays a request; in the "
-            'documented topology workers have machines of their own. "Work behind the requests" says how far '
-            "it kept up.",
+            *self._worker_note(),
             "- Raw data of the run: `var/loadtest/` (locust's CSV files, every request in `results.json`, "
             "`summary.json`, gunicorn's CPU per request in `cpu/`, every process's log). "
             "`bench/loadtest/profile_pages.py` gives each page's queries and CPU, one request at a time, on "

@@ -75,12 +75,18 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--seed-members", type=int, default=2000, help="members in the database")
     parser.add_argument("--web-concurrency", type=int, default=0, help="gunicorn workers (default: its config's)")
     parser.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker (default: its config's)")
-    parser.add_argument("--worker-concurrency", type=int, default=1, help="Celery worker processes")
+    parser.add_argument("--worker-concurrency", type=int, default=1, help="processes of each Celery worker")
     parser.add_argument(
         "--worker-priority",
         choices=("idle", "nice", "normal"),
         default="idle",
         help="the Celery worker's CPU priority: idle (only spare CPU, SCHED_IDLE), nice (nice 10) or normal",
+    )
+    parser.add_argument(
+        "--worker-cpu",
+        type=float,
+        default=0.25,
+        help="at most this share of one CPU for the OCR worker (a cgroup CPU quota; 0: no cap)",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--no-report", action="store_true", help="leave docs/performance.md alone")
@@ -108,6 +114,7 @@ class Stack:
         self.started = time.monotonic()
         self.steps: dict[str, float] = {}
         self.processes: dict[str, subprocess.Popen] = {}
+        self.worker_cap = ""
         self.logs = WORK / "logs"
         self.port = _free_port()
         self.smtp: SmtpSink | None = None
@@ -224,22 +231,27 @@ class Stack:
             shutil.rmtree(WORK / "cpu", ignore_errors=True)
             gunicorn += ["-c", str(HERE / "gunicorn_cpu.py")]
         self.start("gunicorn", gunicorn, LOADTEST_CPU_DIR=str(WORK / "cpu"))
-        worker = [
-            sys.executable, "-m", "celery", "-A", "membercenter", "worker", "--loglevel", "INFO",
-            "--concurrency", str(self.args.worker_concurrency), "--max-tasks-per-child", "200",
-            "-n", f"loadtest-{os.getpid()}@%h",
-        ]  # fmt: skip
-        # One machine for everything: the pictures' reading (a second of CPU each) takes only spare CPU, so
-        # that it never delays a request. In the documented topology workers have machines of their own.
-        if self.args.worker_priority == "idle":
-            worker = ["chrt", "--idle", "0", *worker]
-        elif self.args.worker_priority == "nice":
-            worker = ["nice", "-n", "10", *worker]
-        self.start("worker", worker)
+        # Two workers, as the documented topology splits them: `celery` (mail, a claim's checks, rewards,
+        # the sweeps: light) and `evidence` (the pictures' OCR: one to two seconds of CPU each). One machine
+        # for everything here: both take only spare CPU (idle priority), and the OCR worker is also capped
+        # (`_cpu_cap`). In the documented topology workers have machines of their own.
+        for name, queue in (("worker", "celery"), ("ocr", "evidence")):
+            worker = [
+                sys.executable, "-m", "celery", "-A", "membercenter", "worker", "--loglevel", "INFO", "-Q", queue,
+                "--concurrency", str(self.args.worker_concurrency), "--max-tasks-per-child", "200",
+                "-n", f"loadtest-{name}-{os.getpid()}@%h",
+            ]  # fmt: skip
+            if self.args.worker_priority == "idle":
+                worker = ["chrt", "--idle", "0", *worker]
+            elif self.args.worker_priority == "nice":
+                worker = ["nice", "-n", "10", *worker]
+            self.start(name, worker)
+        self.worker_cap = _cpu_cap(self.processes["ocr"].pid, self.args.worker_cpu)
         schedule = str(WORK / "celerybeat-schedule")
         self.start("beat", [sys.executable, "-m", "celery", "-A", "membercenter", "beat", "--schedule", schedule])
         self._wait_healthy()
-        _wait_for_log(self.logs / "worker.log", " ready.", within=60, process=self.processes["worker"])
+        for name in ("worker", "ocr"):
+            _wait_for_log(self.logs / f"{name}.log", " ready.", within=60, process=self.processes[name])
         self.step("gunicorn, worker and beat started", since)
 
     def serve_only(self) -> None:
@@ -308,7 +320,7 @@ class Stack:
         return facts
 
     def stop(self) -> None:
-        for name in ("locust", "gunicorn", "beat", "worker"):
+        for name in ("locust", "gunicorn", "beat", "worker", "ocr"):
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
                 continue
@@ -322,12 +334,91 @@ class Stack:
                 process.wait(timeout=10)
             except ProcessLookupError:
                 pass
+        _cpu_cap_remove()
         if self.sampler is not None:
             self.sampler.stop()
         if self.smtp is not None:
             self.smtp.stop()
             self.smtp = None
         _redis_clear()
+
+
+_CGROUP_NAME = f"membercenter-loadtest-{os.getpid()}"
+
+
+def _cpu_cap(pid: int, share: float) -> str:
+    """Put the process (its children inherit it) in a cgroup with a CPU quota; what was done, in words.
+
+    Idle priority alone does not protect the requests on this kind of machine: its two CPUs
+    slow each other down (`_sibling_slowdown`), so a worker computing on one CPU at idle
+    priority still slows a request on the other. The cap bounds that. Needs a writable cgroup
+    file system (root); without one the worker runs uncapped and the report says so.
+    """
+    if share <= 0:
+        return ""
+    period = 100_000
+    quota = max(1_000, int(period * share))
+    candidates = [
+        (Path("/sys/fs/cgroup/cpu") / _CGROUP_NAME, "cpu.cfs_quota_us", f"{quota}"),  # cgroup v1
+        (Path("/sys/fs/cgroup") / _CGROUP_NAME, "cpu.max", f"{quota} {period}"),  # cgroup v2
+    ]
+    for folder, limit, value in candidates:
+        try:
+            folder.mkdir(exist_ok=True)
+            (folder / limit).write_text(value)
+            (folder / "cgroup.procs").write_text(str(pid))
+        except OSError:
+            continue
+        return f"{share:g} of a CPU"
+    print("[loadtest] no writable cgroup: the worker's CPU is not capped", flush=True)
+    return ""
+
+
+def _cpu_cap_remove() -> None:
+    for folder in (Path("/sys/fs/cgroup/cpu") / _CGROUP_NAME, Path("/sys/fs/cgroup") / _CGROUP_NAME):
+        try:
+            folder.rmdir()  # empty once its processes have exited
+        except OSError:
+            pass
+
+
+_SPIN = "import time\nt=time.process_time()\nn=0\nwhile time.process_time()-t<0.6: n+=1\nprint(n)"
+_BURN = (
+    "import numpy as np, time\na=np.random.rand(500,500).astype('float32')\nt=time.time()\nwhile time.time()-t<3: a@a"
+)
+
+
+def _sibling_slowdown() -> float | None:
+    """How much slower Python runs on CPU 0 while CPU 1 computes at idle priority (1.0: not at all)."""
+    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
+        return None
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+    def spin() -> int:
+        out = subprocess.run(  # noqa: S603 — our interpreter, our code; taskset from PATH as chrt above
+            ["taskset", "-c", "0", sys.executable, "-c", _SPIN],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        return int(out.stdout)
+
+    try:
+        alone = max(spin() for _ in range(2))
+        burner = subprocess.Popen(  # noqa: S603 — our interpreter, our code; taskset, chrt from PATH
+            ["taskset", "-c", "1", "chrt", "--idle", "0", sys.executable, "-c", _BURN],  # noqa: S607
+            env=env,
+        )
+        try:
+            time.sleep(0.5)
+            beside = max(spin() for _ in range(2))
+        finally:
+            burner.kill()
+            burner.wait()
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return None
+    return round(alone / max(beside, 1), 2)
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -444,7 +535,8 @@ class CpuSampler(threading.Thread):
         import psutil
 
         groups: dict[str, list] = {"web (gunicorn)": [], "jobs (worker, beat)": [], "load generator (locust)": []}
-        names = {"gunicorn": "web (gunicorn)", "worker": "jobs (worker, beat)", "beat": "jobs (worker, beat)"}
+        jobs = "jobs (worker, beat)"
+        names = {"gunicorn": "web (gunicorn)", "worker": jobs, "ocr": jobs, "beat": jobs}
         names["locust"] = "load generator (locust)"
         for name, process in list(self.processes.items()):  # a copy: the run adds processes meanwhile
             try:
@@ -536,6 +628,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
     started_at = dt.datetime.now().astimezone()
     load_before = os.getloadavg()
+    slowdown = None if args.serve_only else _sibling_slowdown()
     try:
         if args.serve_only:
             stack.serve_only()
@@ -569,6 +662,8 @@ def main() -> None:
             "threads": args.threads,
             "worker_concurrency": args.worker_concurrency,
             "worker_priority": args.worker_priority,
+            "worker_cpu": stack.worker_cap,
+            "sibling_slowdown": slowdown,
             "members": args.members,
             "saturators": args.saturators,
             "reviewers": args.reviewers,

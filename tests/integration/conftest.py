@@ -143,7 +143,7 @@ def start_worker(
         }
         command = [
             sys.executable, "-m", "celery", "-A", "membercenter", "worker", "--pool=prefork", "--concurrency=1",
-            "-Q", "celery", "--loglevel=INFO", "--without-mingle", "--without-gossip", "--without-heartbeat",
+            "-Q", "celery,evidence", "--loglevel=INFO", "--without-mingle", "--without-gossip", "--without-heartbeat",
             "-n", f"it{len(workers) + 1}-{os.getpid()}@%h",
         ]  # fmt: skip
         with log.open("wb") as out:

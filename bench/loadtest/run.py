@@ -320,6 +320,7 @@ class Stack:
         return facts
 
     def stop(self) -> None:
+        _cpu_cap_lift()
         for name in ("locust", "gunicorn", "beat", "worker", "ocr"):
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
@@ -372,6 +373,18 @@ def _cpu_cap(pid: int, share: float) -> str:
         return f"{share:g} of a CPU"
     print("[loadtest] no writable cgroup: the worker's CPU is not capped", flush=True)
     return ""
+
+
+def _cpu_cap_lift() -> None:
+    """No cap any more: a reading under way finishes at full speed when the worker is stopped."""
+    for path, value in (
+        (Path("/sys/fs/cgroup/cpu") / _CGROUP_NAME / "cpu.cfs_quota_us", "-1"),
+        (Path("/sys/fs/cgroup") / _CGROUP_NAME / "cpu.max", "max"),
+    ):
+        try:
+            path.write_text(value)
+        except OSError:
+            pass
 
 
 def _cpu_cap_remove() -> None:

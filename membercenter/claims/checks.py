@@ -114,14 +114,21 @@ def claim_checks_after_commit(claim_id: int) -> None:
 
 # A round not judged this long after it was sent lost its job (the normal wait is seconds).
 UNJUDGED_AFTER = dt.timedelta(minutes=2)
+# The sweep looks this far back: it makes up for jobs lost minutes ago, not for a beat that was
+# down for days (a reviewer's "Run the checks again" does that, one claim at a time).
+UNJUDGED_WITHIN = dt.timedelta(days=1)
 
 
 def claims_judge_unjudged(*, now: dt.datetime | None = None) -> int:
-    """Judge the claims under review whose current round has no checks yet; how many were judged."""
-    before = (now or timezone.now()) - UNJUDGED_AFTER
+    """Judge the claims under review whose current round, sent in the last day, has no checks yet."""
+    now = now or timezone.now()
+    before, since = now - UNJUDGED_AFTER, now - UNJUDGED_WITHIN
     waiting = (
         Claim.objects.filter(status__in=UNDER_REVIEW, checks={})
-        .filter(Q(resubmitted_at__lte=before) | Q(resubmitted_at__isnull=True, submitted_at__lte=before))
+        .filter(
+            Q(resubmitted_at__range=(since, before))
+            | Q(resubmitted_at__isnull=True, submitted_at__range=(since, before))
+        )
         .values_list("pk", flat=True)
     )
     judged = 0

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from membercenter.claims import services, tasks
-from membercenter.claims.checks import UNJUDGED_AFTER, claims_judge_unjudged
+from membercenter.claims.checks import UNJUDGED_AFTER, UNJUDGED_WITHIN, claims_judge_unjudged
 from membercenter.claims.models import Claim
 from tests.claims.conftest import RECIPIENT, PromotionFactory, eligible_product, make_claim, submit, upload_for
 from tests.factories import UserFactory
@@ -54,6 +54,7 @@ def test_the_sweep_judges_only_rounds_whose_job_was_lost():
         resubmitted_at=now - UNJUDGED_AFTER - dt.timedelta(seconds=5),
     )
     again_recent = make_claim(submitted_at=now - dt.timedelta(days=3), resubmitted_at=now - dt.timedelta(seconds=20))
+    too_old = make_claim(submitted_at=now - UNJUDGED_WITHIN - dt.timedelta(minutes=1))  # left to a reviewer
 
     assert claims_judge_unjudged(now=now) == 2
 
@@ -62,7 +63,7 @@ def test_the_sweep_judges_only_rounds_whose_job_was_lost():
         return claim.checks
 
     assert checks(lost)["items"] and checks(again_lost)["items"]
-    assert checks(recent) == {} and checks(again_recent) == {} and checks(decided) == {}
+    assert checks(recent) == {} and checks(again_recent) == {} and checks(decided) == {} and checks(too_old) == {}
     assert checks(judged) == {"items": [], "at": judged.checks["at"]}
     assert claims_judge_unjudged(now=now) == 0  # nothing left: a second run changes nothing
 

@@ -222,6 +222,13 @@ else:
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
     # Behind pgbouncer in transaction mode a cursor cannot outlive its transaction.
     _db["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
+    # Prepared statements: parameters sent apart from the SQL, and a statement the connection has
+    # run five times prepared, so that PostgreSQL stops planning it again on every request (planning
+    # was as much of a member page's database time as running its queries). Behind pgbouncer in
+    # transaction mode this needs pgbouncer 1.21+ (max_prepared_statements) or DB_PREPARED_STATEMENTS=false.
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        _db["OPTIONS"].setdefault("server_side_binding", True)
+        _db["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions, jobs ---------------------------------------------------

@@ -134,6 +134,10 @@ class Claim(models.Model):
         previous = self.status
         self.status = status
         self.save(update_fields=["status"])
+        if (previous in self.ACTIVE) != (status in self.ACTIVE):
+            from membercenter.promotions.stock import promotion_stock_forget
+
+            promotion_stock_forget(self.promotion_id)
         if status not in self.HOLDS_PRODUCTS:
             self.items.update(active=False)
         return ClaimEvent.objects.create(

@@ -37,6 +37,7 @@ from membercenter.promotions.selectors import (
     product_eligibility,
     promotions_with_rules,
 )
+from membercenter.promotions.stock import promotion_stock_forget
 
 RECIPIENT_FIELDS = (
     "full_name", "email", "phone", "address", "city", "province", "postal_code", "unit",
@@ -132,6 +133,7 @@ def claim_submit(
                 _attach(item, by_product[product.pk].serial_photo, ClaimDocument.Kind.SERIAL_PHOTO, 1)
                 _attach(item, by_product[product.pk].invoice, ClaimDocument.Kind.INVOICE, 1)
             ClaimEvent.objects.create(claim=claim, to_status=Claim.Status.SUBMITTED, actor=member)
+            promotion_stock_forget(locked.pk)
             claim_checks_after_commit(claim.pk)
             notify(
                 user=member,

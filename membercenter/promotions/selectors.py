@@ -29,6 +29,7 @@ from membercenter.products.models import RegisteredProduct
 from membercenter.products.selectors import member_products_full
 from membercenter.products.services import region_today
 from membercenter.promotions.models import Promotion
+from membercenter.promotions.stock import promotions_stock_used
 
 # Shown by the "not_redeemed" rule, and by the submit service when the database refuses a second claim.
 ALREADY_CLAIMED = gettext_lazy(
@@ -140,7 +141,11 @@ def promotion_rules(promotion: Promotion) -> PromotionRules:
     return rules
 
 
-def eligibility_facts(*, member_ids: Iterable[int], promotion_ids: Iterable[int]) -> EligibilityFacts:
+def eligibility_facts(
+    *, member_ids: Iterable[int], promotion_ids: Iterable[int], stock_kept: bool = False
+) -> EligibilityFacts:
+    """The facts the rules judge by. `stock_kept`: each promotion's active claims from the cache
+    (promotions/stock.py), for pages that show them; the submit and the back office count exactly."""
     from membercenter.claims.models import Claim, ClaimItem
 
     member_ids, promotion_ids = list(set(member_ids)), list(set(promotion_ids))
@@ -149,7 +154,7 @@ def eligibility_facts(*, member_ids: Iterable[int], promotion_ids: Iterable[int]
         return facts
     if len(member_ids) == 1:
         # One member (every member page, the redeem form, the submit service): one query.
-        _member_facts_load(facts, member_id=member_ids[0], promotion_ids=promotion_ids)
+        _member_facts_load(facts, member_id=member_ids[0], promotion_ids=promotion_ids, stock_kept=stock_kept)
         return facts
     facts.active_items = set(
         ClaimItem.objects.filter(
@@ -164,7 +169,9 @@ def eligibility_facts(*, member_ids: Iterable[int], promotion_ids: Iterable[int]
     return facts
 
 
-def _member_facts_load(facts: EligibilityFacts, *, member_id: int, promotion_ids: list[int]) -> None:
+def _member_facts_load(
+    facts: EligibilityFacts, *, member_id: int, promotion_ids: list[int], stock_kept: bool = False
+) -> None:
     """One member's facts from one query instead of two.
 
     The same rows: the member's products in an active claim item of these promotions, and per
@@ -195,20 +202,33 @@ def _member_facts_load(facts: EligibilityFacts, *, member_id: int, promotion_ids
         f"JOIN {product} p ON p.{col(RegisteredProduct, 'id')} = i.{item_product} "
         f"WHERE i.{col(ClaimItem, 'active')} = %s AND p.{col(RegisteredProduct, 'member')} = %s "
         f"AND i.{item_promotion} IN ({marks}) "
-        # 1: (promotion, its active claims, the member's).
-        f"UNION ALL SELECT 1, c.{claim_promotion}, COUNT(*), "
-        f"SUM(CASE WHEN c.{col(Claim, 'member')} = %s THEN 1 ELSE 0 END) FROM {claim} c "
-        f"WHERE c.{claim_promotion} IN ({marks}) AND c.{col(Claim, 'status')} IN ({status_marks}) "
-        f"GROUP BY c.{claim_promotion}"
     )
-    params: list[bool | int | str] = [True, member_id, *promotion_ids, member_id, *promotion_ids, *statuses]
+    params: list[bool | int | str] = [True, member_id, *promotion_ids]
+    if stock_kept:
+        # 1: (promotion, -, the member's active claims); the promotion's own count comes from the cache.
+        sql += (
+            f"UNION ALL SELECT 1, c.{claim_promotion}, 0, COUNT(*) FROM {claim} c "  # noqa: S608 — names, not data
+            f"WHERE c.{col(Claim, 'member')} = %s AND c.{claim_promotion} IN ({marks}) "
+            f"AND c.{col(Claim, 'status')} IN ({status_marks}) GROUP BY c.{claim_promotion}"
+        )
+        facts.promotion_claims.update(promotions_stock_used(promotion_ids))
+    else:
+        # 1: (promotion, its active claims, the member's).
+        sql += (
+            f"UNION ALL SELECT 1, c.{claim_promotion}, COUNT(*), "  # noqa: S608 — names, not data
+            f"SUM(CASE WHEN c.{col(Claim, 'member')} = %s THEN 1 ELSE 0 END) FROM {claim} c "
+            f"WHERE c.{claim_promotion} IN ({marks}) AND c.{col(Claim, 'status')} IN ({status_marks}) "
+            f"GROUP BY c.{claim_promotion}"
+        )
+    params += [member_id, *promotion_ids, *statuses]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, first, second, mine in cursor.fetchall():
             if kind == 0:
                 facts.active_items.add((first, second))
                 continue
-            facts.promotion_claims[first] = second
+            if not stock_kept:
+                facts.promotion_claims[first] = second
             if mine:
                 facts.member_claims[(member_id, first)] = int(mine)
 
@@ -320,7 +340,7 @@ def promotion_eligibility_for_member(*, member: User, promotion: Promotion) -> l
     With each product's invoice reading: the redeem and confirm pages show its checks.
     """
     products = list(member_products_full(member=member).select_related("invoice_scan"))
-    facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[promotion.pk])
+    facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[promotion.pk], stock_kept=True)
     return [product_eligibility(product=p, promotion=promotion, facts=facts) for p in products]
 
 
@@ -433,7 +453,7 @@ def products_promotions(*, member: User, products: list[RegisteredProduct]) -> d
         .distinct()
     )
     promotions_rules_load(promotions)
-    facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[p.pk for p in promotions])
+    facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[p.pk for p in promotions], stock_kept=True)
     todays: dict[int, dt.date] = {}
     result: dict[int, list[Eligibility]] = {}
     for product in products:

@@ -28,6 +28,7 @@ from membercenter.lib.i18n import localized
 from membercenter.products.models import RegisteredProduct
 from membercenter.products.selectors import member_products_full
 from membercenter.products.services import region_today
+from membercenter.promotions.kept import promotions_kept
 from membercenter.promotions.models import Promotion
 from membercenter.promotions.stock import promotions_stock_used
 
@@ -351,12 +352,17 @@ def visible_promotions(*, region: Region | int | None) -> list[Promotion]:
     one query (`eligible_names`, read by promotions/_card_head.html); `region` may be its id.
     """
     today = timezone.localdate() - dt.timedelta(days=1)  # a day of slack for time zones
-    qs = Promotion.objects.filter(status=Promotion.Status.PUBLISHED, redeem_end__gte=today).only(*_CARD_FIELDS)
-    if region is not None:
-        qs = qs.filter(regions=region)
-    promotions = list(qs.order_by("redeem_end", "pk"))
-    promotions_names_load(promotions)
-    return promotions
+    region_id = region.pk if isinstance(region, Region) else region
+
+    def load() -> list[Promotion]:
+        qs = Promotion.objects.filter(status=Promotion.Status.PUBLISHED, redeem_end__gte=today).only(*_CARD_FIELDS)
+        if region_id is not None:
+            qs = qs.filter(regions=region_id)
+        promotions = list(qs.order_by("redeem_end", "pk"))
+        promotions_names_load(promotions)  # in the active language: part of the key
+        return promotions
+
+    return promotions_kept("visible", (today, region_id, get_language()), load)
 
 
 # What a promotion's card shows (promotions/_card_head.html, promotions/list.html).
@@ -445,14 +451,20 @@ def products_promotions(*, member: User, products: list[RegisteredProduct]) -> d
     region_ids = {p.region_id for p in products}
     if not region_ids:
         return {}
-    promotions = list(
-        Promotion.objects.filter(status=Promotion.Status.PUBLISHED, regions__in=region_ids)
-        # A day of slack for time zones; each product's own "open" rule decides exactly.
-        .filter(redeem_end__gte=timezone.localdate() - dt.timedelta(days=1))
-        .only(*_JUDGED_FIELDS)
-        .distinct()
-    )
-    promotions_rules_load(promotions)
+    since = timezone.localdate() - dt.timedelta(days=1)  # a day of slack for time zones
+
+    def load() -> list[Promotion]:
+        promotions = list(
+            Promotion.objects.filter(status=Promotion.Status.PUBLISHED, regions__in=region_ids)
+            # Each product's own "open" rule decides exactly.
+            .filter(redeem_end__gte=since)
+            .only(*_JUDGED_FIELDS)
+            .distinct()
+        )
+        promotions_rules_load(promotions)
+        return promotions
+
+    promotions = promotions_kept("judged", (since, *sorted(region_ids)), load)
     facts = eligibility_facts(member_ids=[member.pk], promotion_ids=[p.pk for p in promotions], stock_kept=True)
     todays: dict[int, dt.date] = {}
     result: dict[int, list[Eligibility]] = {}

@@ -4,7 +4,7 @@ My Products and the redeem page say whether a promotion with `max_redemptions` s
 room. Counting its active claims is the costliest query of those pages (every active claim
 of the promotion, on every view of every member), so the count is kept in the cache for a
 minute and dropped when a claim of the promotion enters or leaves the active statuses
-(`Claim.move_to`, `claim_submit`), once that transaction has committed. Only the display
+(`Claim.move_to`, `claim_submit`), and again once that transaction has committed. Only the display
 reads it: the submit counts exactly, under the promotion's lock (claims/services.py).
 """
 
@@ -47,5 +47,8 @@ def promotions_stock_used(promotion_ids: Iterable[int]) -> dict[int, int]:
 
 
 def promotion_stock_forget(promotion_id: int) -> None:
-    """Count the promotion's claims afresh next time: after the current transaction commits."""
-    transaction.on_commit(lambda: cache.delete(_key(promotion_id)))
+    """Count the promotion's claims afresh next time: now, and again once this transaction commits
+    (another request may count meanwhile, from what was committed before)."""
+    key = _key(promotion_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

@@ -1,0 +1,64 @@
+"""Promotions as the member pages list them, kept in the cache between changes.
+
+All Promotions and My Products read the open promotions of the member's region, their rule
+sets and their eligible names on every view, though promotions change a few times a day.
+They are kept in the cache under a version that any change to a promotion, its relations or
+the names it shows replaces (signals, after the change commits), and for a minute at most;
+the key also holds the day, as promotions open and close with the date.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+T = TypeVar("T")
+
+VERSION_KEY = "promotions:version"
+KEPT_SECONDS = 60
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)  # add: readers that race agree on one
+        version = cache.get(VERSION_KEY) or "unversioned"
+    return str(version)
+
+
+def promotions_kept(name: str, parts: tuple[Hashable, ...], load: Callable[[], T]) -> T:
+    """`load()`'s result, from the cache when the promotions have not changed since it was kept."""
+    key = f"promotions:{_version()}:{name}:" + ":".join(str(p) for p in parts)
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        cache.set(key, value, KEPT_SECONDS)
+    return value
+
+
+def promotions_changed(**kwargs: Any) -> None:
+    """A promotion (or what its cards and rules read) changed: nothing kept is used any more.
+
+    Forgotten now (this transaction reads its own change) and again once it commits (another
+    request may have kept the old promotions meanwhile, from what was committed before).
+    """
+    cache.delete(VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+
+
+def connect() -> None:
+    from membercenter.catalog.models import Category, ProductModel
+    from membercenter.promotions.models import Promotion
+
+    for model in (Promotion, Category, ProductModel):
+        uid = f"promotions.kept.{model.__name__}"
+        post_save.connect(promotions_changed, sender=model, dispatch_uid=f"{uid}.save")
+        post_delete.connect(promotions_changed, sender=model, dispatch_uid=f"{uid}.delete")
+    for name in ("regions", "eligible_categories", "eligible_models", "eligible_stores"):
+        through = Promotion._meta.get_field(name).remote_field.through  # type: ignore[union-attr]
+        m2m_changed.connect(promotions_changed, sender=through, dispatch_uid=f"promotions.kept.{name}")

@@ -1,0 +1,44 @@
+"""The promotions member pages list are kept in the cache, and a change to a promotion is seen at once."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from membercenter.promotions.selectors import visible_promotions
+from tests.claims.conftest import PromotionFactory
+from tests.factories import RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(region):
+    return [p.name_en for p in visible_promotions(region=region)]
+
+
+def test_all_promotions_is_read_once_then_kept():
+    region = RegionFactory()
+    PromotionFactory(regions=[region], name_en="Work Smarter")
+
+    assert _names(region) == ["Work Smarter"]
+    with CaptureQueriesContext(connection) as queries:
+        assert _names(region) == ["Work Smarter"]
+    assert len(queries) == 0
+
+
+def test_a_change_to_a_promotion_or_its_regions_is_seen_at_once():
+    region, other = RegionFactory(), RegionFactory(code="MY", name_en="Malaysia", name_id="Malaysia", currency="MYR")
+    promotion = PromotionFactory(regions=[region], name_en="Work Smarter")
+    assert _names(region) == ["Work Smarter"] and _names(other) == []
+
+    promotion.name_en = "Work Smarter Rewards"
+    promotion.save()
+    assert _names(region) == ["Work Smarter Rewards"]
+
+    promotion.regions.add(other)  # a relation: m2m_changed
+    assert _names(other) == ["Work Smarter Rewards"]
+
+    promotion.status = promotion.Status.DRAFT
+    promotion.save()
+    assert _names(region) == [] and _names(other) == []

@@ -238,7 +238,7 @@ if REDIS_URL and _url_scheme(REDIS_URL) not in {"redis", "rediss", "unix"}:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "membercenter.lib.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mc"),
             # A Redis that does not answer fails the request in seconds instead of hanging it.
@@ -249,7 +249,8 @@ if REDIS_URL:
     # evicted key logs nobody out, and Login Management ends a session in both places.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # django-ratelimit lists only django-redis' cache as supported; Django's own RedisCache
-    # (4.0+, newer than that list) is shared by every process and increments atomically (INCR).
+    # (4.0+, newer than that list; here with one Redis client kept, membercenter/lib/cache.py)
+    # is shared by every process and increments atomically (INCR).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

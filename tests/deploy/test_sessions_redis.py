@@ -24,7 +24,7 @@ def redis_sessions(settings, redis3):
     prefix = f"mc-e-{uuid.uuid4().hex[:8]}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "membercenter.lib.cache.SharedClientRedisCache",  # what settings.py uses
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
@@ -33,6 +33,15 @@ def redis_sessions(settings, redis3):
     yield lambda key: redis3.exists(f"{prefix}:1:django.contrib.sessions.cached_db{key}") == 1
     for key in redis3.scan_iter(f"{prefix}:*"):
         redis3.delete(key)
+
+
+def test_the_cache_keeps_one_redis_client_and_counts_atomically(redis_sessions):
+    from django.core.cache import cache
+
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=False)
+    cache.set("n", 1)
+    assert cache.incr("n") == 2 and cache.get_many(["n", "absent"]) == {"n": 2}
+    assert cache.add("n", 5) is False and cache.get("n") == 2
 
 
 def test_a_session_lives_in_redis_and_in_the_database(redis_sessions):

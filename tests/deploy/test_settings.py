@@ -99,11 +99,11 @@ def test_production_settings_are_https_only_with_secure_cookies(monkeypatch):
 def test_with_redis_the_cache_sessions_and_broker_are_in_redis(monkeypatch):
     settings = load_settings(monkeypatch, production_env())
 
-    assert settings["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHES"]["default"]["BACKEND"] == "membercenter.lib.cache.SharedClientRedisCache"
     assert settings["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
     assert settings["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert settings["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/3"
-    # Django's RedisCache is shared and atomic: only django-ratelimit's "not on our list" is silenced.
+    # Django's RedisCache (one client kept) is shared and atomic: only "not on our list" is silenced.
     assert settings["SILENCED_SYSTEM_CHECKS"] == ["django_ratelimit.W001"]
 
 

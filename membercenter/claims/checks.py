@@ -12,6 +12,7 @@ A round whose job was lost (the broker down at that moment) is judged by the swe
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -22,6 +23,8 @@ from membercenter.evidence.models import Scan
 from membercenter.evidence.verdicts import Verdict, invoice_verdicts, sticker_verdicts, verdicts_passed
 
 UNDER_REVIEW = (Claim.Status.SUBMITTED, Claim.Status.SENT_BACK)
+
+logger = logging.getLogger(__name__)
 
 
 def _latest(item: ClaimItem, kind: str) -> ClaimDocument | None:
@@ -69,10 +72,27 @@ def claim_checks_refresh(claim_id: int, *, follow: bool = True) -> Claim | None:
 
     The other claims are judged again so that a signal shows on both sides: the earlier
     claim learns of the later copy of its invoice.
+
+    The claim's row is locked while it is judged: the job after a submit and the one after a
+    picture's reading may judge the same claim at once, and the one that stores last must be
+    the one that read last (it waits, then reads the finished reading).
     """
+    with transaction.atomic():
+        if not Claim.objects.select_for_update().filter(pk=claim_id).exists():
+            return None
+        claim, others = _judge(claim_id)
+    if follow:
+        for pk in Claim.objects.filter(pk__in=others, status__in=UNDER_REVIEW).values_list("pk", flat=True):
+            claim_checks_refresh(pk, follow=False)
+    claim.refresh_from_db(fields=["checks", "checks_passed", "flags"])
+    return claim
+
+
+def _judge(claim_id: int) -> tuple[Claim, set[int]]:
+    """Judge and store; the other claims the flags name."""
     claim = _claim_for_checks(claim_id)
-    if claim is None:
-        return None
+    if claim is None:  # its row is locked by the caller: it cannot have gone
+        raise RuntimeError(f"claim {claim_id} vanished while locked")
     rows, everything = [], []
     for item in claim.items.all():
         verdicts = item_verdicts(item, claim)
@@ -97,12 +117,7 @@ def claim_checks_refresh(claim_id: int, *, follow: bool = True) -> Claim | None:
         checks_passed=passed,
         flags=[f.as_json() for f in flags],
     )
-    if follow:
-        others = {pk for f in flags for pk in f.claims} - {claim.pk}
-        for pk in Claim.objects.filter(pk__in=others, status__in=UNDER_REVIEW).values_list("pk", flat=True):
-            claim_checks_refresh(pk, follow=False)
-    claim.refresh_from_db(fields=["checks", "checks_passed", "flags"])
-    return claim
+    return claim, {pk for f in flags for pk in f.claims} - {claim.pk}
 
 
 def claim_checks_after_commit(claim_id: int) -> None:
@@ -133,8 +148,11 @@ def claims_judge_unjudged(*, now: dt.datetime | None = None) -> int:
     )
     judged = 0
     for pk in list(waiting[:500]):
-        if claim_checks_refresh(pk) is not None:
-            judged += 1
+        try:
+            if claim_checks_refresh(pk) is not None:
+                judged += 1
+        except Exception:  # one claim that cannot be judged must not keep the others waiting
+            logger.exception("claim %s: the checks could not be judged", pk)
     return judged
 
 

@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from membercenter.promotions.stock import cache_forget
+
 T = TypeVar("T")
 
 VERSION_KEY = "promotions:version"
@@ -47,8 +49,8 @@ def promotions_changed(**kwargs: Any) -> None:
     Forgotten now (this transaction reads its own change) and again once it commits (another
     request may have kept the old promotions meanwhile, from what was committed before).
     """
-    cache.delete(VERSION_KEY)
-    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+    cache_forget(VERSION_KEY)
+    transaction.on_commit(lambda: cache_forget(VERSION_KEY), robust=True)
 
 
 def connect() -> None:

@@ -10,6 +10,7 @@ reads it: the submit counts exactly, under the promotion's lock (claims/services
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -17,6 +18,8 @@ from django.db import transaction
 from django.db.models import Count
 
 STOCK_USED_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
 def _key(promotion_id: int) -> str:
@@ -46,9 +49,20 @@ def promotions_stock_used(promotion_ids: Iterable[int]) -> dict[int, int]:
     return used
 
 
+def cache_forget(key: str) -> None:
+    """Delete a kept value; a cache that does not answer must not fail the decision that changed it.
+
+    What was kept then lives out its time (a minute): the display is late, the decision stands.
+    """
+    try:
+        cache.delete(key)
+    except Exception:  # noqa: BLE001 — whatever the cache backend raises
+        logger.warning("cache unavailable: %s not forgotten", key, exc_info=True)
+
+
 def promotion_stock_forget(promotion_id: int) -> None:
     """Count the promotion's claims afresh next time: now, and again once this transaction commits
     (another request may count meanwhile, from what was committed before)."""
     key = _key(promotion_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    cache_forget(key)
+    transaction.on_commit(lambda: cache_forget(key), robust=True)

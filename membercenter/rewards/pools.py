@@ -30,6 +30,9 @@ class CodeImportReport:
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
+_LOOKUP_CHUNK = 10_000  # codes looked up in one query
+
+
 def pool_for(reward: Reward) -> CodePool:
     """The reward's pool of codes (made on first use); only a digital-code reward has one."""
     if reward.kind != Reward.Kind.DIGITAL_CODE:
@@ -59,11 +62,15 @@ def codes_import(*, pool: CodePool, csv_text: str, actor: User | None, source: s
         seen[fp] = line_no
         rows.append((line_no, value, fp))
     with transaction.atomic():
-        existing = set(
-            RewardCode.objects.filter(pool=pool, fingerprint__in=[fp for _, _, fp in rows]).values_list(
-                "fingerprint", flat=True
+        # In chunks: a statement carries at most 65,535 parameters (prepared statements), and a
+        # file may hold hundreds of thousands of codes.
+        fingerprints = [fp for _, _, fp in rows]
+        existing: set[str] = set()
+        for start in range(0, len(fingerprints), _LOOKUP_CHUNK):
+            chunk = fingerprints[start : start + _LOOKUP_CHUNK]
+            existing.update(
+                RewardCode.objects.filter(pool=pool, fingerprint__in=chunk).values_list("fingerprint", flat=True)
             )
-        )
         new = []
         for line_no, value, fp in rows:
             if fp in existing:

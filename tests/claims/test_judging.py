@@ -81,3 +81,38 @@ def test_sending_again_drops_the_earlier_rounds_checks_until_the_new_round_is_ju
     delay.assert_called_once_with(claim.pk)
     claim.refresh_from_db()
     assert claim.round == 2 and claim.checks == {} and claim.checks_passed is None
+
+
+def test_one_claim_that_cannot_be_judged_does_not_keep_the_others_waiting(monkeypatch, caplog):
+    from membercenter.claims import checks
+
+    now = timezone.now()
+    broken, fine = (make_claim(submitted_at=now - UNJUDGED_AFTER - dt.timedelta(seconds=5)) for _ in range(2))
+    judge = checks.claim_checks_refresh
+
+    def refresh(pk, **kwargs):
+        if pk == broken.pk:
+            raise ValueError("a reading that cannot be parsed")
+        return judge(pk, **kwargs)
+
+    monkeypatch.setattr(checks, "claim_checks_refresh", refresh)
+
+    assert claims_judge_unjudged(now=now) == 1
+    fine.refresh_from_db()
+    assert fine.checks["items"]
+    assert f"claim {broken.pk}: the checks could not be judged" in caplog.text
+
+
+def test_a_cache_that_does_not_answer_does_not_fail_a_decision(monkeypatch, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    claim = make_claim()
+    monkeypatch.setattr(cache, "delete", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_withdraw(claim=claim, member=claim.member)  # leaves the active statuses: stock forgotten
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.WITHDRAWN

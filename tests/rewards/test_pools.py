@@ -199,3 +199,17 @@ def test_command_with_an_unknown_importer_imports_nothing(code_reward, tmp_path)
     with pytest.raises(CommandError, match="no such active user"):
         call_command("import_codes", f"reward:{code_reward.pk}", str(tmp_path / "codes.csv"), "--by", "x@example.com")
     assert not RewardCode.objects.exists()
+
+
+def test_a_large_file_is_checked_against_the_pool_in_chunks(code_reward, monkeypatch):
+    # A statement carries at most 65,535 parameters: the lookup of codes already in the pool goes by chunks.
+    from membercenter.rewards import pools
+
+    monkeypatch.setattr(pools, "_LOOKUP_CHUNK", 2)
+    first = new_codes(5)
+    assert fill_pool(code_reward, first).added == 5
+
+    report = codes_import(pool=pool_for(code_reward), csv_text=codes_csv([*first[::2], *new_codes(3)]), actor=None)
+
+    assert report.added == 3
+    assert sorted(reason for _line, reason in report.problems) == ["already in the pool"] * 3

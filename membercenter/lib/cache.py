@@ -1,4 +1,5 @@
-"""Django's Redis cache, with one Redis client per connection pool instead of one per operation.
+"""Django's Redis cache, with one Redis client per connection pool instead of one per operation;
+and `cache_forget`, for values kept for display that a decision makes stale.
 
 Django's RedisCacheClient makes a new `redis.Redis` for every cache operation; building one
 sets up its table of reply handlers (a few hundred entries), which cost more CPU than the
@@ -9,9 +10,13 @@ on first use, in each worker process.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+logger = logging.getLogger(__name__)
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
@@ -34,3 +39,14 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+
+def cache_forget(key: str) -> None:
+    """Delete a kept value; a cache that does not answer must not fail the decision that changed it.
+
+    What was kept then lives out its time (a minute): the display is late, the decision stands.
+    """
+    try:
+        cache.delete(key)
+    except Exception:  # noqa: BLE001 — whatever the cache backend raises
+        logger.warning("cache unavailable: %s not forgotten", key, exc_info=True)

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from membercenter.promotions.stock import cache_forget
+from membercenter.lib.cache import cache_forget
 
 T = TypeVar("T")
 

@@ -10,16 +10,15 @@ reads it: the submit counts exactly, under the promotion's lock (claims/services
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 
-STOCK_USED_SECONDS = 60
+from membercenter.lib.cache import cache_forget
 
-logger = logging.getLogger(__name__)
+STOCK_USED_SECONDS = 60
 
 
 def _key(promotion_id: int) -> str:
@@ -47,17 +46,6 @@ def promotions_stock_used(promotion_ids: Iterable[int]) -> dict[int, int]:
         cache.set_many({keys[pk]: n for pk, n in counted.items()}, STOCK_USED_SECONDS)
         used.update(counted)
     return used
-
-
-def cache_forget(key: str) -> None:
-    """Delete a kept value; a cache that does not answer must not fail the decision that changed it.
-
-    What was kept then lives out its time (a minute): the display is late, the decision stands.
-    """
-    try:
-        cache.delete(key)
-    except Exception:  # noqa: BLE001 — whatever the cache backend raises
-        logger.warning("cache unavailable: %s not forgotten", key, exc_info=True)
 
 
 def promotion_stock_forget(promotion_id: int) -> None:

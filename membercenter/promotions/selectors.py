@@ -197,31 +197,26 @@ def _member_facts_load(
     status_marks = ", ".join(["%s"] * len(statuses))
     item_product, item_promotion = col(ClaimItem, "product"), col(ClaimItem, "promotion")
     claim_promotion = col(Claim, "promotion")
+    member = col(Claim, "member")
+    if stock_kept:
+        # The member's active claims only; the promotion's own count comes from the cache.
+        counted, mine_only = "0, COUNT(*)", f"c.{member} = %s AND "
+    else:
+        counted, mine_only = f"COUNT(*), SUM(CASE WHEN c.{member} = %s THEN 1 ELSE 0 END)", ""
     sql = (
         # 0: (product, promotion) of the member's active claim items.
         f"SELECT 0, i.{item_product}, i.{item_promotion}, 0 FROM {item} i "  # noqa: S608 — names, not data
         f"JOIN {product} p ON p.{col(RegisteredProduct, 'id')} = i.{item_product} "
         f"WHERE i.{col(ClaimItem, 'active')} = %s AND p.{col(RegisteredProduct, 'member')} = %s "
         f"AND i.{item_promotion} IN ({marks}) "
+        # 1: (promotion, its active claims or 0, the member's).
+        f"UNION ALL SELECT 1, c.{claim_promotion}, {counted} FROM {claim} c "
+        f"WHERE {mine_only}c.{claim_promotion} IN ({marks}) AND c.{col(Claim, 'status')} IN ({status_marks}) "
+        f"GROUP BY c.{claim_promotion}"
     )
-    params: list[bool | int | str] = [True, member_id, *promotion_ids]
+    params: list[bool | int | str] = [True, member_id, *promotion_ids, member_id, *promotion_ids, *statuses]
     if stock_kept:
-        # 1: (promotion, -, the member's active claims); the promotion's own count comes from the cache.
-        sql += (
-            f"UNION ALL SELECT 1, c.{claim_promotion}, 0, COUNT(*) FROM {claim} c "  # noqa: S608 — names, not data
-            f"WHERE c.{col(Claim, 'member')} = %s AND c.{claim_promotion} IN ({marks}) "
-            f"AND c.{col(Claim, 'status')} IN ({status_marks}) GROUP BY c.{claim_promotion}"
-        )
         facts.promotion_claims.update(promotions_stock_used(promotion_ids))
-    else:
-        # 1: (promotion, its active claims, the member's).
-        sql += (
-            f"UNION ALL SELECT 1, c.{claim_promotion}, COUNT(*), "  # noqa: S608 — names, not data
-            f"SUM(CASE WHEN c.{col(Claim, 'member')} = %s THEN 1 ELSE 0 END) FROM {claim} c "
-            f"WHERE c.{claim_promotion} IN ({marks}) AND c.{col(Claim, 'status')} IN ({status_marks}) "
-            f"GROUP BY c.{claim_promotion}"
-        )
-    params += [member_id, *promotion_ids, *statuses]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for kind, first, second, mine in cursor.fetchall():

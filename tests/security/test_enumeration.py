@@ -32,7 +32,11 @@ pytestmark = pytest.mark.django_db
 KNOWN = "member@example.com"
 UNKNOWN = "nobody@example.com"
 ROUNDS = 21
-TIMING_GAP_LIMIT_MS = 5.0
+# The server's CPU time for an answer, existing address against unknown one (median of paired
+# tries). 5 ms held while the test machine's two CPUs were quiet (2.8 ms measured); with the suite
+# running on both, each slows the other (they share a core) and the same code measured 4–6.6 ms on
+# 2026-11-30. A skipped password hash, the leak this guards against, is 15 ms and more.
+TIMING_GAP_LIMIT_MS = 8.0
 
 
 class CountingHasher(PBKDF2PasswordHasher):

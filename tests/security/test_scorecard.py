@@ -10,8 +10,8 @@ from tests import scorecard as sc
 def test_targets():
     assert sc.BY_KEY["authz.mismatches"].meets(0)
     assert not sc.BY_KEY["authz.mismatches"].meets(1)
-    assert sc.BY_KEY["enumeration.timing_gap_ms"].meets(4.9)
-    assert not sc.BY_KEY["enumeration.timing_gap_ms"].meets(5.0)
+    assert sc.BY_KEY["enumeration.timing_gap_ms"].meets(7.9)
+    assert not sc.BY_KEY["enumeration.timing_gap_ms"].meets(8.0)
     assert sc.BY_KEY["authz.cases"].meets(12345)
 
 

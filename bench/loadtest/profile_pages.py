@@ -70,6 +70,17 @@ def main() -> None:
     }
     if settings.LOADTEST_FLOOR:
         pages["floor"] = (member, "/_floor/")
+    # As in a gunicorn worker (gunicorn.conf.py when_ready): what the master loads is warmed up and
+    # frozen out of the collector's sight, or a collection walking it lands on whatever runs.
+    import gc
+
+    from membercenter.lib.warmup import warm_up
+
+    warm_up()
+    for client, url in pages.values():
+        client.get(url)
+    gc.collect()
+    gc.freeze()
     if args.flows:
         _flows(plan, args.flows)  # the first time in this process: imports, templates compiled
         print("-- again, warm:")

@@ -1,0 +1,89 @@
+"""CompiledQuery: an ORM query compiled once per connection gives what the ORM gives, for any member."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from membercenter.claims.models import Claim, ClaimItem
+from membercenter.claims.selectors import member_claims
+from membercenter.lib.compiled import CompiledQuery
+from membercenter.notifications.models import InboxMessage
+from tests.claims.conftest import PromotionFactory, eligible_product, make_claim
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _messages(user):
+    return InboxMessage.objects.filter(user=user).values_list("pk", "subject", "created_at", "read_at").order_by("pk")
+
+
+def _inbox(user, subjects):
+    for i, subject in enumerate(subjects):
+        InboxMessage.objects.create(
+            user=user, subject=subject, body="…", read_at=timezone.now() - dt.timedelta(hours=i) if i % 2 else None
+        )
+
+
+def test_rows_are_the_orms_rows_for_each_member():
+    first, second = UserFactory(), UserFactory()
+    _inbox(first, ["one", "two", "three"])
+    _inbox(second, ["four"])
+    built = []
+
+    def build(user):
+        built.append(user)
+        return _messages(user)
+
+    query = CompiledQuery("test-inbox", build)
+    for user in (first, second, first):
+        rows = query.rows(user=user.pk)
+        assert rows == list(_messages(user))
+    assert len(built) == 1  # compiled once for this connection, run three times
+    created = query.rows(user=first.pk)[0][2]
+    assert isinstance(created, dt.datetime) and timezone.is_aware(created)  # Django's converters applied
+
+
+def test_a_compiled_query_sends_one_statement():
+    user = UserFactory()
+    _inbox(user, ["one"])
+    query = CompiledQuery("test-one", _messages)
+    query.rows(user=user.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(query.rows(user=user.pk)) == 1
+    assert len(ctx.captured_queries) == 1
+
+
+def test_only_values_list_querysets_and_parameters_that_reach_the_sql():
+    user = UserFactory()
+    with pytest.raises(TypeError, match="values_list"):
+        CompiledQuery("objects", lambda user: InboxMessage.objects.filter(user=user)).rows(user=user.pk)
+    with pytest.raises(TypeError, match="do not reach"):
+        # The parameter is turned into another value before it reaches the SQL (user + 1).
+        CompiledQuery("changed", lambda user: _messages(user + 1)).rows(user=user.pk)
+
+
+def test_history_rows_in_each_language_with_products_and_a_claim_without_any():
+    member = UserFactory()
+    promotion = PromotionFactory(name_en="Spring Deal", name_id="Promo Musim Semi")
+    two = make_claim(product=eligible_product(member), promotion=promotion, status=Claim.Status.SUBMITTED)
+    ClaimItem.objects.create(claim=two, product=eligible_product(member), promotion=promotion, active=False)
+    bare = make_claim(product=eligible_product(member), promotion=promotion, status=Claim.Status.WITHDRAWN)
+    bare.items.all().delete()
+    make_claim(product=eligible_product(UserFactory()), promotion=promotion)  # someone else's
+    with translation.override("en"):
+        claims = member_claims(member=member)
+    assert sorted(c.pk for c in claims) == sorted([two.pk, bare.pk])
+    by_pk = {c.pk: c for c in claims}
+    items = ClaimItem.objects.filter(claim=two).select_related("product__serial").order_by("pk")
+    assert [i.sn for i in by_pk[two.pk].items] == [i.product.serial.sn for i in items]
+    assert by_pk[bare.pk].items == [] and not by_pk[bare.pk].has_rewards
+    assert by_pk[two.pk].promotion.name == "Spring Deal"
+    assert str(by_pk[two.pk].get_status_display()) == str(Claim.Status.SUBMITTED.label)
+    with translation.override("id"):
+        assert member_claims(member=member)[0].promotion.name == "Promo Musim Semi"

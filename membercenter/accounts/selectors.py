@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
-from django.db.models import F
 
 from membercenter.accounts.models import MemberSession, User
 from membercenter.catalog.models import Region
+from membercenter.lib.compiled import CompiledQuery
 from membercenter.lib.i18n import localized
 from membercenter.notifications.selectors import inbox_messages
+from membercenter.products.models import RegisteredProduct
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -47,23 +48,36 @@ def member_sessions(*, user: User) -> list[MemberSession]:
 def overview_context(*, user: User) -> dict[str, object]:
     """Account Overview: its figures in one query, the latest products and messages in one each.
 
-    Only what the page shows is read (values, not model instances): the overview is the
-    page a member lands on after logging in, and the most frequent one.
+    Only what the page shows is read (values, not model instances), by queries compiled once
+    (membercenter/lib/compiled.py): the overview is the page a member lands on after logging
+    in, and the most frequent one.
     """
     figures = overview_figures(user=user)
-    products = user.products.order_by("-registered_at").values(
-        name=F("serial__product_model__name"), sn=F("serial__sn")
-    )[:5]
-    messages = inbox_messages(user=user).values("pk", "subject", "read_at", "created_at")[:5]
+    products = [{"name": name, "sn": sn} for name, sn in _LATEST_PRODUCTS.rows(user=user.pk)]
+    messages = [dict(zip(_MESSAGE_COLUMNS, row, strict=True)) for row in _LATEST_MESSAGES.rows(user=user.pk)]
     return {
         "product_count": figures.products,
-        "latest_products": list(products),
+        "latest_products": products,
         "support_count": figures.support,
         "claim_counts": figures.claims,
-        "latest_messages": list(messages),
+        "latest_messages": messages,
         "unread_count": figures.unread,
         "region_name": figures.region,
     }
+
+
+_LATEST_PRODUCTS = CompiledQuery(
+    "overview-products",
+    lambda user: (
+        RegisteredProduct.objects.filter(member=user)
+        .order_by("-registered_at")
+        .values_list("serial__product_model__name", "serial__sn")[:5]
+    ),
+)
+_MESSAGE_COLUMNS = ("pk", "subject", "read_at", "created_at")
+_LATEST_MESSAGES = CompiledQuery(
+    "overview-messages", lambda user: inbox_messages(user=user).values_list(*_MESSAGE_COLUMNS)[:5]
+)
 
 
 @dataclass(frozen=True)

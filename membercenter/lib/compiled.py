@@ -6,18 +6,25 @@
     )
     rows = HISTORY.rows(member=request.user.pk)
 
+    PRODUCTS = CompiledQuery(
+        "my-products", lambda member: RegisteredProduct.objects.filter(member=member).select_related(…).only(…)
+    )
+    products = PRODUCTS.objects(member=request.user.pk)
+
 A member page asks the same question on every request with a different member: Django builds the
 query, resolves every joined field and writes the SQL again each time, which for a page's
-few rows costs ten times more CPU than PostgreSQL's answer (docs/performance.md). Here the
-queryset is written with the ORM as usual — names, joins and the database's dialect stay
-Django's — built once with a stand-in integer for each parameter, and compiled once per
-connection; each request then sends that SQL with its own numbers and reads the rows through
-the same converters Django applies (dates and times made aware, booleans on SQLite…).
+few rows costs several times more CPU than PostgreSQL's answer (docs/performance.md). Here the
+queryset is written with the ORM as usual — names, joins, `.only()`, `select_related()` and
+the database's dialect stay Django's — built once with a stand-in integer for each parameter
+and compiled once per connection. Each request then sends that SQL with its own numbers, and
+Django's own compiler reads the rows back: its converters (dates and times made aware, booleans
+on SQLite…) and, for `objects()`, its model and related-object builders, as a queryset would.
 
 Limits, checked when the query is first compiled: parameters are integers (primary keys: a
 stand-in that is not an integer could be turned into another value by the field), each
-stand-in must reach the SQL unchanged, and the queryset must be a `values_list()` (rows as
-tuples, in the order its fields are named).
+stand-in must reach the SQL unchanged; `rows()` takes a `values_list()` queryset (tuples, in the
+order its fields are named), `objects()` a queryset of model instances without
+`prefetch_related()` (a prefetch is a second query, which this does not run).
 """
 
 from __future__ import annotations
@@ -26,22 +33,16 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
-from django.db.models.query import ValuesListIterable
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.sql.compiler import SQLCompiler
 
 # Stand-ins no primary key reaches (a bigint column holds them; no table of ours counts so high).
 _STAND_IN_BASE = 8_765_432_100_000_000_000
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    params: tuple[Any, ...]  # each a constant, or a _Slot naming the caller's parameter
-    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]  # (column, converters, expression)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,21 @@ class _Slot:
     name: str
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    compiler: SQLCompiler  # after as_sql(): what was selected, and how rows become values and objects
+    sql: str
+    params: tuple[Any, ...]  # each a constant, or a _Slot naming the caller's parameter
+    model: type[Model] | None  # objects(): the queryset's model and how a row becomes one
+    init: tuple[list[str], int, int] = ([], 0, 0)  # its fields' attribute names, their columns
+    populators: tuple[Any, ...] = ()  # select_related(): Django's builders of the joined objects
+
+
 class CompiledQuery:
-    """One query shape; `rows(**numbers)` runs it. Thread-safe: each connection compiles its own."""
+    """One query shape; `rows(**numbers)` or `objects(**numbers)` runs it.
+
+    Thread-safe: each connection (one per thread) compiles its own and reads through its own.
+    """
 
     def __init__(self, name: str, build: Callable[..., QuerySet[Any]]) -> None:
         self.name = name
@@ -59,23 +73,47 @@ class CompiledQuery:
         self._lock = threading.Lock()
 
     def rows(self, **numbers: int) -> list[tuple[Any, ...]]:
+        """The rows of a `values_list()` query, converted as Django converts them."""
+        compiled, fetched = self._run(numbers, objects=False)
+        return cast(list[tuple[Any, ...]], list(compiled.compiler.results_iter(results=[fetched], tuple_expected=True)))
+
+    def objects(self, **numbers: int) -> list[Any]:
+        """The model instances of the query, with their `select_related()` objects, as the ORM builds them."""
+        compiled, fetched = self._run(numbers, objects=True)
+        assert compiled.model is not None  # noqa: S101 — _compile() checked
+        attnames, start, end = compiled.init
+        db = compiled.compiler.connection.alias
+        found = []
+        for row in compiled.compiler.results_iter(results=[fetched]):
+            obj = compiled.model.from_db(db, attnames, row[start:end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+    def _run(self, numbers: dict[str, int], *, objects: bool) -> tuple[_Compiled, list[Any]]:
         connection = connections[DEFAULT_DB_ALIAS]
         compiled = self._by_connection.get(connection)
         if compiled is None:
-            compiled = self._compile(connection, sorted(numbers))
+            compiled = self._compile(connection, sorted(numbers), objects=objects)
+        elif (compiled.model is not None) != objects:
+            raise TypeError(f"{self.name}: compiled for {'objects' if compiled.model else 'rows'}()")
         values = [numbers[p.name] if isinstance(p, _Slot) else p for p in compiled.params]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, values)
-            rows = cursor.fetchall()
-        if not compiled.converters:
-            return [tuple(row) for row in rows]
-        return [_convert(row, compiled.converters, connection) for row in rows]
+            return compiled, cursor.fetchall()
 
-    def _compile(self, connection: BaseDatabaseWrapper, names: list[str]) -> _Compiled:
+    def _compile(self, connection: BaseDatabaseWrapper, names: list[str], *, objects: bool) -> _Compiled:
         stand_ins = {name: _STAND_IN_BASE + i for i, name in enumerate(names)}
         queryset = self.build(**stand_ins)
-        if queryset._iterable_class is not ValuesListIterable:
-            raise TypeError(f"{self.name}: a values_list() queryset, not {queryset._iterable_class.__name__}")
+        wanted = ModelIterable if objects else ValuesListIterable
+        if queryset._iterable_class is not wanted:
+            kind = "a queryset of model instances" if objects else "a values_list() queryset"
+            raise TypeError(f"{self.name}: {kind}, not {queryset._iterable_class.__name__}")
+        if getattr(queryset, "_prefetch_related_lookups", ()):
+            raise TypeError(f"{self.name}: prefetch_related() is a second query; not compiled here")
+        if getattr(queryset, "_known_related_objects", {}) or (objects and queryset.query.annotation_select):
+            raise TypeError(f"{self.name}: annotations and a related manager's objects are not read back here")
         if queryset.db != connection.alias:
             raise TypeError(f"{self.name}: the queryset reads {queryset.db!r}, not {connection.alias!r}")
         compiler = queryset.query.get_compiler(connection=connection)
@@ -85,21 +123,24 @@ class CompiledQuery:
         found = {p.name for p in params if isinstance(p, _Slot)}
         if found != set(names):
             raise TypeError(f"{self.name}: parameters {sorted(set(names) - found)} do not reach the SQL unchanged")
-        columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
-        converters = tuple(
-            (index, tuple(funcs), expression) for index, (funcs, expression) in compiler.get_converters(columns).items()
-        )
-        compiled = _Compiled(sql=sql, params=params, converters=converters)
+        if objects:
+            # As django.db.models.query.ModelIterable reads a row.
+            info = compiler.klass_info
+            assert info is not None  # noqa: S101 — a model queryset always has one
+            fields = info["select_fields"]
+            start, end = fields[0], fields[-1] + 1
+            attnames = [column[0].target.attname for column in compiler.select[start:end]]
+            compiled = _Compiled(
+                compiler=compiler,
+                sql=sql,
+                params=params,
+                model=info["model"],
+                init=(attnames, start, end),
+                # Django 5.2's signature (django-stubs describe a later one, with a fetch mode).
+                populators=tuple(get_related_populators(info, compiler.select, connection.alias)),  # type: ignore[call-arg]
+            )
+        else:
+            compiled = _Compiled(compiler=compiler, sql=sql, params=params, model=None)
         with self._lock:
             self._by_connection[connection] = compiled
         return compiled
-
-
-def _convert(row: tuple[Any, ...], converters: tuple[Any, ...], connection: BaseDatabaseWrapper) -> tuple[Any, ...]:
-    values = list(row)
-    for index, funcs, expression in converters:
-        value = values[index]
-        for func in funcs:
-            value = func(value, expression, connection)
-        values[index] = value
-    return tuple(values)

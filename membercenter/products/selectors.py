@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from membercenter.accounts.models import User
+from membercenter.lib.compiled import CompiledQuery
 from membercenter.products.models import RegisteredProduct
 
 
@@ -14,6 +15,16 @@ def member_products(*, member: User) -> QuerySet[RegisteredProduct]:
     reading or the registration details. For the whole product, see `member_products_full`.
     """
     return member_products_full(member=member).only(*_MY_PRODUCTS_FIELDS)
+
+
+# The same query, compiled once per connection (membercenter/lib/compiled.py): the page asks it
+# on every visit.
+_MY_PRODUCTS = CompiledQuery("my-products", lambda member: member_products(member=member))
+
+
+def member_products_list(*, member: User) -> list[RegisteredProduct]:
+    """`member_products`, read: the same objects, without building the query again each time."""
+    return _MY_PRODUCTS.objects(member=member.pk)
 
 
 _MY_PRODUCTS_FIELDS = (

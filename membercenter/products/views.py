@@ -182,7 +182,7 @@ def my_products(request: AuthenticatedHttpRequest) -> HttpResponse:
     What is the same on every row (the invoice link's pattern, the warranty's words, each
     promotion's name and link) is made once per page, not once per row.
     """
-    products = list(selectors.member_products(member=request.user))
+    products = selectors.member_products_list(member=request.user)
     offers = products_offers(member=request.user, products=products)
     invoice_url = reverse("products:invoice", args=[_PK_MARK])
     until = _("until %(date)s")

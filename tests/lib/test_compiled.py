@@ -87,3 +87,43 @@ def test_history_rows_in_each_language_with_products_and_a_claim_without_any():
     assert str(by_pk[two.pk].get_status_display()) == str(Claim.Status.SUBMITTED.label)
     with translation.override("id"):
         assert member_claims(member=member)[0].promotion.name == "Promo Musim Semi"
+
+
+def test_objects_are_the_orms_objects_with_their_joined_objects():
+    from membercenter.products.selectors import member_products, member_products_list
+
+    member, other = UserFactory(), UserFactory()
+    for owner in (member, member, other):
+        eligible_product(owner)
+    member_products_list(member=other)  # compiled with another member first
+    expected = list(member_products(member=member))
+    with CaptureQueriesContext(connection) as ctx:
+        found = member_products_list(member=member)
+        shown = [
+            (p.pk, p.purchase_date, p.serial.sn, p.serial.product_model.name, p.serial.product_model.category.name,
+             p.region.time_zone, p.store.name if p.store_id else None, p.warranty_ends_on)
+            for p in found
+        ]  # fmt: skip
+    assert len(ctx.captured_queries) == 1  # the joined objects came with the row
+    assert shown == [
+        (p.pk, p.purchase_date, p.serial.sn, p.serial.product_model.name, p.serial.product_model.category.name,
+         p.region.time_zone, p.store.name if p.store_id else None, p.warranty_ends_on)
+        for p in expected
+    ]  # fmt: skip
+    assert [p.member_id for p in found] == [member.pk, member.pk]
+    assert found[0]._state.db == "default" and not found[0]._state.adding
+    # A column left out by .only() is deferred, read when asked, as with the ORM.
+    channel = expected[0].channel
+    with CaptureQueriesContext(connection) as ctx:
+        assert found[0].channel == channel
+    assert len(ctx.captured_queries) == 1
+
+
+def test_rows_and_objects_need_their_own_kind_of_queryset():
+    user = UserFactory()
+    with pytest.raises(TypeError, match="model instances"):
+        CompiledQuery("rows-as-objects", _messages).objects(user=user.pk)
+    with pytest.raises(TypeError, match="prefetch_related"):
+        CompiledQuery("prefetch", lambda user: InboxMessage.objects.filter(user=user).prefetch_related("user")).objects(
+            user=user.pk
+        )

@@ -586,7 +586,9 @@ class Report:
             "footer's links — are rendered once per language and kept in each process (`{% memo %}`, "
             "`membercenter/lib/memo.py`), while names, CSRF tokens and the current address are still rendered "
             "for each request; each page reads only the columns it shows, and the Overview reads its counts "
-            "and the member's region in one query instead of five; PostgreSQL plans each page's queries once "
+            "and the member's region in one query instead of five; Redeem History, My Products and the "
+            "Overview's lists run queries written with the ORM but compiled to SQL once per connection "
+            "(`membercenter/lib/compiled.py`), not again on every visit; PostgreSQL plans each page's queries once "
             "per connection (prepared statements); All Promotions and My Products take the region's open "
             "promotions, with their rules, and a capped promotion's used stock from the cache between "
             "changes (Notes, below)."
@@ -693,6 +695,16 @@ class Report:
             "of the promotion, 1.8 ms on My Products) and the region's open promotions with their rules and "
             "names are kept in the cache between changes; one Redis client per process instead of one per "
             "cache operation.",
+            "  - *Queries compiled once* (`membercenter/lib/compiled.py`): a member page asks the same question "
+            "on every visit with another member's id, and Django wrote its SQL again each time — resolving "
+            "every joined field, every column of `.only()` — which cost several times more CPU than "
+            "PostgreSQL's answer. A `CompiledQuery` is an ORM queryset built once with a stand-in id and "
+            "compiled once per connection; each request sends that SQL with its own id, and Django's own "
+            "compiler reads the rows back (its converters, its `select_related` object builders). Redeem "
+            "History now reads its claims, products and reward grants in one such query, as plain rows "
+            "(4.3 → 0.3 ms of CPU for the seeded member's claims); My Products reads its products through "
+            "one (1.3 → 0.6 ms), the Overview its latest products and messages. Member pages 8.9 → 7.1 ms "
+            "on average under load, Redeem History 10.0 → 6.2 ms.",
         ]
 
     def _steps(self) -> str:

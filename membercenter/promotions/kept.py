@@ -3,8 +3,8 @@
 All Promotions and My Products read the open promotions of the member's region, their rule
 sets and their eligible names on every view, though promotions change a few times a day.
 They are kept in the cache under a version that any change to a promotion, its relations or
-the names it shows replaces (signals, after the change commits), and for a minute at most;
-the key also holds the day, as promotions open and close with the date.
+the names it shows replaces (signals: at once, and again once the change commits), and for a
+minute at most; the key also holds the day, as promotions open and close with the date.
 """
 
 from __future__ import annotations

@@ -41,8 +41,10 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
-# Stand-ins no primary key reaches (a bigint column holds them; no table of ours counts so high).
-_STAND_IN_BASE = 8_765_432_100_000_000_000
+# Stand-ins for the parameters while compiling: only their place in the SQL is kept. Within a
+# 32-bit column's range (Django turns a lookup beyond a field's range into an empty result), and
+# unlike any constant a query of ours holds.
+_STAND_IN_BASE = 2_147_000_000
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,10 @@ def main() -> None:
     }
     if settings.LOADTEST_FLOOR:
         pages["floor"] = (member, "/_floor/")
-    # As in a gunicorn worker (gunicorn.conf.py when_ready): what the master loads is warmed up and
-    # frozen out of the collector's sight, or a collection walking it lands on whatever runs.
+    # As in a gunicorn worker after its first requests: what the master loads is warmed up and frozen
+    # out of the collector's sight (gunicorn.conf.py when_ready), or a collection walking it lands on
+    # whatever runs; each page was requested once (its queries compiled, lib/compiled.py), so the
+    # figures are a page's steady cost, not its first time in a thread.
     import gc
 
     from membercenter.lib.warmup import warm_up
@@ -82,7 +84,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     if args.flows:
-        _flows(plan, args.flows)  # the first time in this process: imports, templates compiled
+        _flows(plan, args.flows)  # the first claim and registration of this process
         print("-- again, warm:")
         _flows(plan, args.flows + 1)
         return

@@ -87,7 +87,11 @@ class HistoryClaim:
         return any(item.grant is not None for item in self.items)
 
     def get_status_display(self) -> str:
-        return str(Claim.Status(self.status).label)
+        """As the model's: the status's label, or the stored value when it is not one of them."""
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+_STATUS_LABELS = dict(Claim.Status.choices)
 
 
 def member_claims(*, member: User) -> list[HistoryClaim]:

@@ -29,8 +29,6 @@ order its fields are named), `objects()` a queryset of model instances without
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -65,14 +63,13 @@ class _Compiled:
 class CompiledQuery:
     """One query shape; `rows(**numbers)` or `objects(**numbers)` runs it.
 
-    Thread-safe: each connection (one per thread) compiles its own and reads through its own.
+    Thread-safe: each connection (one per thread) compiles its own, kept on the connection
+    object (it goes when the connection object goes), and reads through its own.
     """
 
     def __init__(self, name: str, build: Callable[..., QuerySet[Any]]) -> None:
         self.name = name
         self.build = build
-        self._by_connection: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Compiled] = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
 
     def rows(self, **numbers: int) -> list[tuple[Any, ...]]:
         """The rows of a `values_list()` query, converted as Django converts them."""
@@ -95,7 +92,7 @@ class CompiledQuery:
 
     def _run(self, numbers: dict[str, int], *, objects: bool) -> tuple[_Compiled, list[Any]]:
         connection = connections[DEFAULT_DB_ALIAS]
-        compiled = self._by_connection.get(connection)
+        compiled = _kept(connection).get(self)
         if compiled is None:
             compiled = self._compile(connection, sorted(numbers), objects=objects)
         elif (compiled.model is not None) != objects:
@@ -114,8 +111,12 @@ class CompiledQuery:
             raise TypeError(f"{self.name}: {kind}, not {queryset._iterable_class.__name__}")
         if getattr(queryset, "_prefetch_related_lookups", ()):
             raise TypeError(f"{self.name}: prefetch_related() is a second query; not compiled here")
-        if getattr(queryset, "_known_related_objects", {}) or (objects and queryset.query.annotation_select):
-            raise TypeError(f"{self.name}: annotations and a related manager's objects are not read back here")
+        query = queryset.query
+        if getattr(queryset, "_known_related_objects", {}) or query.annotation_select or query.extra_select:
+            raise TypeError(f"{self.name}: annotations, extra() and a related manager's objects are not read back here")
+        if query.combinator or query.distinct:
+            # Columns the database needs (DISTINCT's ordering) or a combined query's are read differently.
+            raise TypeError(f"{self.name}: union() and distinct() are not read back here")
         if queryset.db != connection.alias:
             raise TypeError(f"{self.name}: the queryset reads {queryset.db!r}, not {connection.alias!r}")
         compiler = queryset.query.get_compiler(connection=connection)
@@ -143,6 +144,11 @@ class CompiledQuery:
             )
         else:
             compiled = _Compiled(compiler=compiler, sql=sql, params=params, model=None)
-        with self._lock:
-            self._by_connection[connection] = compiled
+        _kept(connection)[self] = compiled
         return compiled
+
+
+def _kept(connection: BaseDatabaseWrapper) -> dict[CompiledQuery, _Compiled]:
+    """The queries compiled for this connection (a connection object belongs to one thread)."""
+    kept: dict[CompiledQuery, _Compiled] = connection.__dict__.setdefault("_membercenter_compiled", {})
+    return kept

@@ -63,30 +63,46 @@ def test_only_values_list_querysets_and_parameters_that_reach_the_sql():
     user = UserFactory()
     with pytest.raises(TypeError, match="values_list"):
         CompiledQuery("objects", lambda user: InboxMessage.objects.filter(user=user)).rows(user=user.pk)
+    with pytest.raises(TypeError, match="distinct"):
+        CompiledQuery("distinct", lambda user: _messages(user).distinct()).rows(user=user.pk)
     with pytest.raises(TypeError, match="do not reach"):
         # The parameter is turned into another value before it reaches the SQL (user + 1).
         CompiledQuery("changed", lambda user: _messages(user + 1)).rows(user=user.pk)
 
 
-def test_history_rows_in_each_language_with_products_and_a_claim_without_any():
+def test_history_rows_in_each_language_newest_first_with_products_grants_and_a_claim_without_any():
+    from membercenter.rewards.models import Reward, RewardGrant
+
     member = UserFactory()
     promotion = PromotionFactory(name_en="Spring Deal", name_id="Promo Musim Semi")
-    two = make_claim(product=eligible_product(member), promotion=promotion, status=Claim.Status.SUBMITTED)
-    ClaimItem.objects.create(claim=two, product=eligible_product(member), promotion=promotion, active=False)
+    reward = Reward.objects.create(promotion=promotion, kind=Reward.Kind.GIFT, name_en="Mouse", name_id="Tetikus")
+    now = timezone.now()
+    two = make_claim(product=eligible_product(member), promotion=promotion, status=Claim.Status.APPROVED)
+    ClaimItem.objects.create(claim=two, product=eligible_product(member), promotion=promotion)
+    first_item = two.items.order_by("pk").first()
+    RewardGrant.objects.create(item=first_item, reward=reward, due_at=now + dt.timedelta(days=3))
     bare = make_claim(product=eligible_product(member), promotion=promotion, status=Claim.Status.WITHDRAWN)
     bare.items.all().delete()
+    newest = make_claim(product=eligible_product(member), promotion=promotion, status=Claim.Status.SUBMITTED)
+    for claim, days in ((two, 2), (bare, 5), (newest, 0)):
+        Claim.objects.filter(pk=claim.pk).update(submitted_at=now - dt.timedelta(days=days))
     make_claim(product=eligible_product(UserFactory()), promotion=promotion)  # someone else's
     with translation.override("en"):
         claims = member_claims(member=member)
-    assert sorted(c.pk for c in claims) == sorted([two.pk, bare.pk])
-    by_pk = {c.pk: c for c in claims}
+    assert [c.pk for c in claims] == [newest.pk, two.pk, bare.pk]  # newest first
+    shown = claims[1]
     items = ClaimItem.objects.filter(claim=two).select_related("product__serial").order_by("pk")
-    assert [i.sn for i in by_pk[two.pk].items] == [i.product.serial.sn for i in items]
-    assert by_pk[bare.pk].items == [] and not by_pk[bare.pk].has_rewards
-    assert by_pk[two.pk].promotion.name == "Spring Deal"
-    assert str(by_pk[two.pk].get_status_display()) == str(Claim.Status.SUBMITTED.label)
+    assert [i.sn for i in shown.items] == [i.product.serial.sn for i in items]
+    assert shown.has_rewards and not claims[0].has_rewards
+    grant = shown.items[0].grant
+    assert grant is not None and grant.reward_name == "Mouse" and grant.reward_kind == Reward.Kind.GIFT
+    assert not shown.items[0].reward_due and shown.items[1].grant is None
+    assert claims[2].items == [] and not claims[2].has_rewards
+    assert shown.promotion.name == "Spring Deal"
+    assert str(claims[0].get_status_display()) == str(Claim.Status.SUBMITTED.label)
     with translation.override("id"):
-        assert member_claims(member=member)[0].promotion.name == "Promo Musim Semi"
+        again = member_claims(member=member)
+        assert again[1].promotion.name == "Promo Musim Semi" and again[1].items[0].grant.reward_name == "Tetikus"
 
 
 def test_objects_are_the_orms_objects_with_their_joined_objects():

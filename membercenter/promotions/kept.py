@@ -9,9 +9,10 @@ minute at most; the key also holds the day, as promotions open and close with th
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import transaction
@@ -34,13 +35,32 @@ def _version() -> str:
 
 
 def promotions_kept(name: str, parts: tuple[Hashable, ...], load: Callable[[], T]) -> T:
-    """`load()`'s result, from the cache when the promotions have not changed since it was kept."""
+    """`load()`'s result, from the cache when the promotions have not changed since it was kept.
+
+    The version is read from the shared cache on every call, so a change is seen at once by
+    every process; the value under that version is also held in this process for the same
+    minute (`_held`), so that a page does not read and unpickle the same promotions from Redis
+    on every view. What is returned is shared: callers read it and do not change it.
+    """
     key = f"promotions:{_version()}:{name}:" + ":".join(str(p) for p in parts)
+    now = time.monotonic()
+    held = _held.get(key)
+    if held is not None and held[0] > now:
+        return cast(T, held[1])
     value = cache.get(key)
     if value is None:
         value = load()
         cache.set(key, value, KEPT_SECONDS)
+    if len(_held) >= HELD_MAX:
+        _held.clear()  # keys of earlier versions and days, no longer asked for
+    _held[key] = (now + KEPT_SECONDS, value)
     return value
+
+
+# Values under their versioned key, in this process: (until, value). Dict reads and writes are
+# atomic, and a value is never changed once held, so the threads of a worker share it safely.
+_held: dict[str, tuple[float, Any]] = {}
+HELD_MAX = 256
 
 
 def promotions_changed(**kwargs: Any) -> None:

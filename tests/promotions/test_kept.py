@@ -42,3 +42,21 @@ def test_a_change_to_a_promotion_or_its_regions_is_seen_at_once():
     promotion.status = promotion.Status.DRAFT
     promotion.save()
     assert _names(region) == [] and _names(other) == []
+
+
+def test_the_process_holds_what_it_read_and_still_sees_a_change(monkeypatch):
+    from django.core.cache import cache
+
+    from membercenter.promotions import kept
+
+    region = RegionFactory()
+    promotion = PromotionFactory(regions=[region], name_en="Work Smarter")
+    assert _names(region) == ["Work Smarter"]
+    asked = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: asked.append(key) or real_get(key, *a, **kw))
+    assert _names(region) == ["Work Smarter"]
+    assert asked == [kept.VERSION_KEY]  # the version only: the promotions came from this process
+    promotion.name_en = "Work Smarter Rewards"
+    promotion.save()  # a new version: what the process holds is not asked for any more
+    assert _names(region) == ["Work Smarter Rewards"]

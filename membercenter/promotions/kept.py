@@ -38,27 +38,29 @@ def promotions_kept(name: str, parts: tuple[Hashable, ...], load: Callable[[], T
     """`load()`'s result, from the cache when the promotions have not changed since it was kept.
 
     The version is read from the shared cache on every call, so a change is seen at once by
-    every process; the value under that version is also held in this process for the same
-    minute (`_held`), so that a page does not read and unpickle the same promotions from Redis
-    on every view. What is returned is shared: callers read it and do not change it.
+    every process. The value under that version is kept with the time it was loaded plus a
+    minute, and each process also holds what it read until then (`_held`): a page does not
+    read and unpickle the same promotions from Redis on every view, and no value outlives
+    its minute, wherever it is held. What is returned is shared: callers read it and do not
+    change it.
     """
-    key = f"promotions:{_version()}:{name}:" + ":".join(str(p) for p in parts)
-    now = time.monotonic()
+    key = f"promotions:{_version()}:{name}:until:" + ":".join(str(p) for p in parts)
+    now = time.time()  # wall clock: the minute is counted alike in every process
     held = _held.get(key)
     if held is not None and held[0] > now:
         return cast(T, held[1])
-    value = cache.get(key)
-    if value is None:
-        value = load()
-        cache.set(key, value, KEPT_SECONDS)
+    kept = cache.get(key)
+    if kept is None:
+        kept = (now + KEPT_SECONDS, load())
+        cache.set(key, kept, KEPT_SECONDS)
     if len(_held) >= HELD_MAX:
         _held.clear()  # keys of earlier versions and days, no longer asked for
-    _held[key] = (now + KEPT_SECONDS, value)
-    return value
+    _held[key] = kept
+    return cast(T, kept[1])
 
 
-# Values under their versioned key, in this process: (until, value). Dict reads and writes are
-# atomic, and a value is never changed once held, so the threads of a worker share it safely.
+# (until, value) under their versioned key, in this process. Dict reads and writes are atomic,
+# and a value is never changed once held, so the threads of a worker share it safely.
 _held: dict[str, tuple[float, Any]] = {}
 HELD_MAX = 256
 

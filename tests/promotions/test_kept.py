@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from membercenter.promotions.models import Promotion
 from membercenter.promotions.selectors import visible_promotions
 from tests.claims.conftest import PromotionFactory
 from tests.factories import RegionFactory
@@ -59,4 +62,24 @@ def test_the_process_holds_what_it_read_and_still_sees_a_change(monkeypatch):
     assert asked == [kept.VERSION_KEY]  # the version only: the promotions came from this process
     promotion.name_en = "Work Smarter Rewards"
     promotion.save()  # a new version: what the process holds is not asked for any more
+    assert _names(region) == ["Work Smarter Rewards"]
+
+
+def test_no_value_outlives_its_minute_in_a_process(monkeypatch):
+    from django.core.cache import cache
+
+    from membercenter.promotions import kept
+
+    region = RegionFactory()
+    PromotionFactory(regions=[region], name_en="Work Smarter")
+    loaded = time.time()
+    assert _names(region) == ["Work Smarter"]
+    # The promotions change without a signal (a queryset update): only the minute bounds them.
+    Promotion.objects.update(name_en="Work Smarter Rewards")
+    # Another process reads the kept value 50 s after it was loaded: it holds it for 10 s, not 60.
+    kept._held.clear()
+    monkeypatch.setattr(kept.time, "time", lambda: loaded + 50)
+    assert _names(region) == ["Work Smarter"]
+    monkeypatch.setattr(kept.time, "time", lambda: loaded + kept.KEPT_SECONDS + 1)
+    cache.delete_many(list(kept._held))  # as the cache itself has let it go by now
     assert _names(region) == ["Work Smarter Rewards"]

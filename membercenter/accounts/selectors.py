@@ -3,7 +3,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import import_module
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.db import connection
 from membercenter.accounts.models import MemberSession, User
 from membercenter.catalog.models import Region
 from membercenter.lib.compiled import CompiledQuery
-from membercenter.lib.i18n import localized
+from membercenter.lib.i18n import in_language
 from membercenter.notifications.selectors import inbox_messages
 from membercenter.products.models import RegisteredProduct
 
@@ -98,12 +97,12 @@ def overview_figures(*, user: User) -> OverviewFigures:
         rows = cursor.fetchall()
     counts = {"products": 0, "support": 0, "unread": 0}
     claims: dict[str, int] = {}
-    names = SimpleNamespace(name_en="", name_id="")
+    names = {"name_en": "", "name_id": ""}
     for kind, label, n in rows:
         if kind == "claims":
             claims[label] = n
         elif kind.startswith("name_"):
-            setattr(names, kind, label)
+            names[kind] = label
         else:
             counts[kind] = n
     from membercenter.claims.models import Claim
@@ -113,7 +112,7 @@ def overview_figures(*, user: User) -> OverviewFigures:
         support=counts["support"],
         unread=counts["unread"],
         claims=[(label, claims[value]) for value, label in Claim.Status.choices if claims.get(value)],
-        region=localized(names, "name") if user.region_id else "",
+        region=in_language(names["name_en"], names["name_id"]) if user.region_id else "",
     )
 
 

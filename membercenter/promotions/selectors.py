@@ -12,7 +12,6 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from django.core.signals import setting_changed
 from django.db import connections, models
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from membercenter.accounts.models import User
 from membercenter.catalog.models import Region
-from membercenter.lib.i18n import localized
+from membercenter.lib.i18n import in_language
 from membercenter.products.models import RegisteredProduct
 from membercenter.products.selectors import member_products_full
 from membercenter.products.services import region_today
@@ -416,7 +415,7 @@ def promotions_names_load(promotions: list[Promotion]) -> None:
     for promotion in promotions:
         categories, models = found[promotion.pk]
         if categories:
-            names = [localized(SimpleNamespace(name_en=en, name_id=id_), "name") for _, en, id_ in categories]
+            names = [in_language(en, id_) for _, en, id_ in categories]
         else:
             names = [name for _, name, _ in models]
         promotion.eligible_names = names  # type: ignore[attr-defined]
